@@ -1,0 +1,1 @@
+//! Relocation: maps, global data, subprogram calls, externs, CO-RE. Owned by the loader work.
