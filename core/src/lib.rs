@@ -12,6 +12,7 @@ pub mod opts;
 pub mod btf;
 pub mod obj;
 pub mod reloc;
+pub mod uapi;
 pub mod sys;
 
 pub mod attach;
