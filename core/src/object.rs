@@ -7,10 +7,20 @@
 
 use crate::attach::Link;
 use crate::btf::Btf;
+use crate::obj::sec_def::{self, AutoAttach, SecDef};
+use crate::obj::{self, Insn, InitSlot, MapKind, MapSpec, ObjectSpec, OpenArgs};
 use crate::opts::{ObjectOpenOpts, RawTracepointOpts, TraceOpts, TracepointOpts};
-use crate::Result;
-use std::os::fd::RawFd;
+use crate::sys;
+use crate::uapi::*;
+use crate::{bail, Error, Result};
+use parking_lot::Mutex;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
+
+/// Per-CPU map element flags (kernel 6.18+): one CPU's slot / every CPU's slot, the
+/// value being a single `value_size` element.
+const BPF_F_CPU: u64 = 8;
+const BPF_F_ALL_CPUS: u64 = 16;
 
 /// One variable of a global-data section (.data, .rodata, .bss, .kconfig, .data.*,
 /// .rodata.*), located through the section's BTF DATASEC.
@@ -27,290 +37,1073 @@ pub struct GlobalVar {
 }
 
 pub struct Object {
-    _todo: (),
+    spec: ObjectSpec,
+    path: String,
+    opts: ObjectOpenOpts,
+    programs: Vec<Program>,
+    maps: Vec<Map>,
+    load_attempted: bool,
+    loaded: bool,
+    btf_fd: Option<OwnedFd>,
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        let errno = e.raw_os_error().unwrap_or(libc::EIO);
+        Error::new(errno, format!("elf: failed to open {}: {}", path.display(), crate::error::errno_name(errno)))
+    })
+}
+
+/// libbpf: basename, truncated to 15 bytes, cut at the first '.'.
+fn default_object_name(path: &str) -> String {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    let mut b: Vec<u8> = base.as_bytes().iter().copied().take(15).collect();
+    if let Some(dot) = b.iter().position(|&c| c == b'.') {
+        b.truncate(dot);
+    }
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+fn truncate_name(name: &str) -> String {
+    let mut end = name.len().min(15);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_string()
 }
 
 impl Object {
     /// Parse an ELF file. No syscalls. Missing file → ENOENT; malformed → EINVAL.
     pub fn open_file(path: impl AsRef<Path>, opts: &ObjectOpenOpts) -> Result<Object> {
-        let _ = (path, opts);
-        todo!()
+        let path = path.as_ref();
+        let data = read_file(path)?;
+        let p = path.to_string_lossy().into_owned();
+        let name = match &opts.object_name {
+            Some(n) => truncate_name(n),
+            None => default_object_name(&p),
+        };
+        Self::open_inner(&data, p, name, opts)
     }
+
     /// Parse an ELF image from memory. Empty buffer → EINVAL.
     pub fn open_mem(data: &[u8], opts: &ObjectOpenOpts) -> Result<Object> {
-        let _ = (data, opts);
-        todo!()
+        if data.is_empty() {
+            bail!(libc::EINVAL, "open_mem: empty buffer");
+        }
+        let p = format!("{:x}-{:x}", data.as_ptr() as usize, data.len());
+        let name = truncate_name(opts.object_name.as_deref().unwrap_or(&p));
+        Self::open_inner(data, p, name, opts)
     }
+
+    fn open_inner(data: &[u8], path: String, name: String, opts: &ObjectOpenOpts) -> Result<Object> {
+        let args = OpenArgs { path: &path, name, relaxed_maps: opts.relaxed_maps, pin_root_path: opts.pin_root_path.as_deref() };
+        let spec = ObjectSpec::parse(data, &args)?;
+        let programs = spec
+            .progs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.is_subprog)
+            .map(|(i, p)| Program {
+                name: p.name.clone(),
+                sec_name: p.sec_name.clone(),
+                spec_idx: i,
+                sec_def: p.sec_def,
+                prog_type: p.prog_type,
+                expected_attach_type: p.expected_attach_type,
+                flags: p.prog_flags,
+                autoload: true,
+                autoattach: true,
+                log_level: 0,
+                fd: None,
+                insns: p.insns.clone(),
+                func_info: Vec::new(),
+                line_info: Vec::new(),
+                attach_target: None,
+            })
+            .collect();
+        let mut maps: Vec<Map> = spec.maps.iter().map(Map::from_spec).collect();
+        for (i, m) in maps.iter_mut().enumerate() {
+            m.index = i;
+            m.globals = spec.maps[i]
+                .vars
+                .iter()
+                .map(|v| GlobalVar { name: v.name.clone(), map_index: i, offset: v.offset as usize, size: v.size as usize, type_id: v.type_id })
+                .collect();
+        }
+        Ok(Object { spec, path, opts: opts.clone(), programs, maps, load_attempted: false, loaded: false, btf_fd: None })
+    }
+
     pub fn name(&self) -> &str {
-        todo!()
+        &self.spec.name
     }
+    /// The `version` section's value, else the running kernel's version (as libbpf).
     pub fn kversion(&self) -> u32 {
-        todo!()
+        if self.spec.kversion != 0 {
+            self.spec.kversion
+        } else {
+            obj::kconfig::kernel_version()
+        }
+    }
+    pub fn license(&self) -> &str {
+        &self.spec.license
     }
     pub fn is_loaded(&self) -> bool {
-        todo!()
+        self.loaded
     }
+    /// The parsed object model (programs, maps, relocations, externs).
+    pub fn spec(&self) -> &ObjectSpec {
+        &self.spec
+    }
+    /// fd of the object's BTF in the kernel, after load.
+    pub fn btf_fd(&self) -> Option<RawFd> {
+        self.btf_fd.as_ref().map(|f| f.as_raw_fd())
+    }
+
     /// Create maps, relocate, load programs. A second call is EINVAL.
     pub fn load(&mut self) -> Result<()> {
-        todo!()
+        if self.load_attempted {
+            bail!(libc::EINVAL, "object '{}': load can't be attempted twice", self.spec.name);
+        }
+        self.load_attempted = true;
+        match self.load_inner() {
+            Ok(()) => {
+                self.loaded = true;
+                Ok(())
+            }
+            Err(e) => {
+                // Release what was created; the object stays "load attempted".
+                for p in &mut self.programs {
+                    p.fd = None;
+                }
+                for m in &mut self.maps {
+                    // Pins made by this load go too (libbpf unpins on failure).
+                    if m.pinned_here {
+                        if let Some(path) = &m.spec.pin_path {
+                            let _ = std::fs::remove_file(path);
+                        }
+                    }
+                    m.unload();
+                }
+                self.btf_fd = None;
+                crate::warn!("failed to load object '{}'", self.path);
+                Err(e)
+            }
+        }
     }
+
+    fn load_inner(&mut self) -> Result<()> {
+        // Programs with an unknown section fail before anything is created.
+        for p in self.programs.iter().filter(|p| p.autoload) {
+            if p.prog_type == BPF_PROG_TYPE_UNSPEC {
+                crate::warn!("prog '{}': missing BPF prog type, check ELF section name '{}'", p.name, p.sec_name);
+                bail!(libc::EINVAL, "program '{}': missing BPF prog type, check ELF section name '{}'", p.name, p.sec_name);
+            }
+        }
+        self.resolve_kconfig()?;
+        self.load_btf()?;
+        self.create_maps()?;
+        self.pin_maps()?;
+        let relocated = self.relocate()?;
+        self.load_programs(relocated)?;
+        self.init_prog_arrays()?;
+        Ok(())
+    }
+
+    fn resolve_kconfig(&mut self) -> Result<()> {
+        let Some(k) = self.spec.kconfig_map else { return Ok(()) };
+        let release = obj::kconfig::kernel_version();
+        let mut image = self.maps[k].image.lock();
+        obj::kconfig::resolve(
+            &self.spec.externs,
+            &mut image,
+            self.opts.kconfig.as_deref(),
+            sys::features::have_bpf_cookie(),
+            release >= (4 << 16 | 17 << 8),
+        )
+    }
+
+    fn load_btf(&mut self) -> Result<()> {
+        let Some(view) = &self.spec.btf else { return Ok(()) };
+        // Hidden global subprograms get static FUNC linkage (more permissive verification).
+        let hidden: Vec<&str> = self.spec.progs.iter().filter(|p| p.is_subprog && p.mark_btf_static).map(|p| p.name.as_str()).collect();
+        let bytes = if hidden.is_empty() {
+            view.to_bytes()
+        } else {
+            let mut v = view.clone();
+            for id in 1..v.type_cnt() {
+                if v.kind(id)? == obj::btfview::BTF_KIND_FUNC && v.func_linkage(id)? == 1 && hidden.contains(&v.name(id)?) {
+                    v.set_func_linkage(id, 0)?;
+                }
+            }
+            v.to_bytes()
+        };
+        match sys::btf_load(&bytes) {
+            Ok(fd) => self.btf_fd = Some(fd),
+            Err(e) => {
+                let needs = self.programs.iter().any(|p| {
+                    p.autoload && matches!(p.prog_type, BPF_PROG_TYPE_TRACING | BPF_PROG_TYPE_EXT | BPF_PROG_TYPE_LSM | BPF_PROG_TYPE_STRUCT_OPS)
+                });
+                if needs {
+                    bail!(e.errno(), "Error loading .BTF into kernel: {}. BTF is mandatory, can't proceed.", e.message());
+                }
+                crate::info!("Error loading .BTF into kernel: {}. BTF is optional, ignoring.", e.message());
+            }
+        }
+        Ok(())
+    }
+
+    fn create_maps(&mut self) -> Result<()> {
+        let btf_fd = self.btf_fd.as_ref().map(|f| f.as_raw_fd());
+        for i in 0..self.maps.len() {
+            let map = &self.maps[i];
+            if !map.autocreate {
+                continue;
+            }
+            let spec = &map.spec;
+            // Reuse a pinned map when it matches.
+            if let Some(path) = &spec.pin_path {
+                if let Some(fd) = reuse_pinned(spec, path)? {
+                    self.maps[i].fd = Some(fd);
+                    self.maps[i].pinned = true;
+                    continue;
+                }
+            }
+            let inner_fd = match &spec.inner {
+                Some(inner) => Some(sys::map_create(&create_attr(inner, btf_fd, None)).map_err(|e| e.context(format!("map '{}': inner map", spec.name)))?),
+                None => None,
+            };
+            let attr = create_attr(spec, btf_fd, inner_fd.as_ref().map(|f| f.as_raw_fd()));
+            let fd = match sys::map_create(&attr) {
+                Ok(fd) => fd,
+                // Like libbpf: retry without BTF type ids if the kernel rejects them.
+                Err(e) if attr.btf_fd.is_some() && (attr.btf_key_type_id != 0 || attr.btf_value_type_id != 0) => {
+                    crate::warn!("map '{}': failed to create with BTF ({}), retrying without BTF", spec.name, e.message());
+                    let plain = sys::MapCreateAttr { btf_fd: None, btf_key_type_id: 0, btf_value_type_id: 0, ..attr.clone() };
+                    sys::map_create(&plain)?
+                }
+                Err(e) => return Err(e),
+            };
+            drop(inner_fd);
+            let map = &mut self.maps[i];
+            if map.spec.is_internal() {
+                let image = map.image.lock().clone();
+                sys::map_update_elem(fd.as_raw_fd(), &0u32.to_ne_bytes(), &image, BPF_ANY)
+                    .map_err(|e| e.context(format!("map '{}': failed to set initial contents", map.spec.name)))?;
+                if map.spec.is_readonly() {
+                    sys::map_freeze(fd.as_raw_fd()).map_err(|e| e.context(format!("map '{}': failed to freeze", map.spec.name)))?;
+                }
+                if map.spec.is_mmapable() {
+                    let len = map.spec.value_size as usize;
+                    let region = sys::map_mmap(fd.as_raw_fd(), len.max(1), !map.spec.is_readonly())
+                        .map_err(|e| e.context(format!("map '{}': failed to mmap", map.spec.name)))?;
+                    map.mmap = Some(region);
+                }
+            }
+            map.fd = Some(fd);
+        }
+        // Map-in-map slots (not for a reused pinned map: its contents are its own).
+        for i in 0..self.maps.len() {
+            if self.maps[i].pinned {
+                continue;
+            }
+            for (slot, target) in self.maps[i].spec.init_slots.clone().iter().enumerate() {
+                let Some(InitSlot::Map(name)) = target else { continue };
+                let Some(t) = self.maps.iter().position(|m| &m.spec.name == name) else { continue };
+                let (Some(outer), Some(inner)) = (self.maps[i].raw_fd(), self.maps[t].raw_fd()) else { continue };
+                sys::map_update_elem(outer, &(slot as u32).to_ne_bytes(), &inner.to_ne_bytes(), BPF_ANY)
+                    .map_err(|e| e.context(format!("map '{}': failed to initialize slot [{slot}] to map '{name}'", self.maps[i].spec.name)))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn relocate(&mut self) -> Result<Vec<Option<crate::reloc::RelocatedProg>>> {
+        let spec = &self.spec;
+        let mut autoload: Vec<bool> = spec.progs.iter().map(|p| p.is_subprog).collect();
+        for p in &self.programs {
+            autoload[p.spec_idx] = p.autoload;
+        }
+        let mut funcs: Vec<Vec<Insn>> = spec.progs.iter().map(|p| p.insns.clone()).collect();
+        let has_core = spec.btf_ext.as_ref().is_some_and(|x| !x.core_relo.is_empty());
+        let mut core_poison = Vec::new();
+        if has_core {
+            let Some(local) = self.btf() else {
+                bail!(libc::EINVAL, "failed to perform CO-RE relocations: the object's BTF can't be parsed");
+            };
+            core_poison = obj::kbtf::apply_core(spec, local, &mut funcs, &autoload, self.opts.btf_custom_path.as_deref()).map_err(|e| {
+                crate::warn!("failed to perform CO-RE relocations: {e}");
+                e
+            })?;
+        }
+        let map_fds: Vec<Option<RawFd>> = self.maps.iter().map(|m| m.raw_fd()).collect();
+        crate::reloc::relocate(spec, &funcs, &crate::reloc::RelocEnv { map_fds: &map_fds, autoload: &autoload, core_poison: &core_poison })
+    }
+
+    fn load_programs(&mut self, mut relocated: Vec<Option<crate::reloc::RelocatedProg>>) -> Result<()> {
+        let btf_fd = self.btf_fd.as_ref().map(|f| f.as_raw_fd());
+        let kern_version = self.kversion();
+        let rodata: Vec<RawFd> = self.maps.iter().filter(|m| m.spec.kind == MapKind::Rodata).filter_map(|m| m.raw_fd()).collect();
+        let obj_log_level = self.opts.kernel_log_level;
+        for p in self.programs.iter_mut() {
+            if !p.autoload {
+                continue;
+            }
+            let Some(r) = relocated[p.spec_idx].take() else { continue };
+            let mut attach_btf_id = 0;
+            if let Some(d) = p.sec_def.filter(|d| d.flags & sec_def::SEC_ATTACH_BTF != 0) {
+                let Some(target) = p.attach_target.as_deref().or_else(|| d.extras(&p.sec_name)) else {
+                    bail!(libc::EINVAL, "prog '{}': no BTF-based attach target is specified, use set_attach_target()", p.name);
+                };
+                attach_btf_id = obj::kbtf::vmlinux_attach_btf_id(target, p.expected_attach_type).map_err(|e| e.context(format!("prog '{}'", p.name)))?;
+            }
+            let level = if p.log_level != 0 { p.log_level } else { obj_log_level };
+            let attr = sys::ProgLoadAttr {
+                prog_type: p.prog_type,
+                name: &p.name,
+                insns: &r.insns,
+                license: &self.spec.license,
+                expected_attach_type: p.expected_attach_type,
+                prog_flags: p.flags,
+                kern_version,
+                btf_fd,
+                func_info: if btf_fd.is_some() { &r.func_info } else { &[] },
+                func_info_rec_size: r.func_info_rec_size,
+                func_info_cnt: if btf_fd.is_some() { r.func_info_cnt() } else { 0 },
+                line_info: if btf_fd.is_some() { &r.line_info } else { &[] },
+                line_info_rec_size: r.line_info_rec_size,
+                line_info_cnt: if btf_fd.is_some() { r.line_info_cnt() } else { 0 },
+                attach_btf_id,
+                log_level: level,
+                ..Default::default()
+            };
+            let fd = match sys::prog_load(&attr) {
+                Ok(fd) => fd,
+                Err(e) => {
+                    // sys names the program too ("prog 'x': BPF program load failed: ..."): say it once.
+                    let sys_prefix = format!("prog '{}': ", p.name);
+                    let detail = e.message().strip_prefix(&sys_prefix).unwrap_or(e.message());
+                    let mut msg = format!("program '{}': failed to load: {detail}", p.name);
+                    crate::warn!("prog '{}': BPF program load failed: {}", p.name, e.code());
+                    return Err(match e.verifier_log() {
+                        Some(log) => {
+                            let (log, hint) = fixup_verifier_log(log, &self.spec, &r.core_poison);
+                            if let Some(h) = hint {
+                                msg.push_str(": ");
+                                msg.push_str(&h);
+                            }
+                            crate::warn!("prog '{}': -- BEGIN PROG LOAD LOG --\n{log}\n-- END PROG LOAD LOG --", p.name);
+                            Error::verifier(e.errno(), msg, log)
+                        }
+                        None => Error::new(e.errno(), msg),
+                    });
+                }
+            };
+            for &m in &rodata {
+                if let Err(e) = sys::prog_bind_map(fd.as_raw_fd(), m) {
+                    crate::warn!("prog '{}': failed to bind .rodata map: {}", p.name, e.message());
+                }
+            }
+            p.fd = Some(fd);
+            p.insns = r.insns;
+            p.func_info = r.func_info;
+            p.line_info = r.line_info;
+        }
+        Ok(())
+    }
+
+    fn init_prog_arrays(&mut self) -> Result<()> {
+        for m in &self.maps {
+            for (slot, target) in m.spec.init_slots.iter().enumerate() {
+                let Some(InitSlot::Prog(name)) = target else { continue };
+                let Some(p) = self.programs.iter().find(|p| &p.name == name) else { continue };
+                let (Some(map_fd), Some(prog_fd)) = (m.raw_fd(), p.fd.as_ref().map(|f| f.as_raw_fd())) else { continue };
+                sys::map_update_elem(map_fd, &(slot as u32).to_ne_bytes(), &prog_fd.to_ne_bytes(), BPF_ANY)
+                    .map_err(|e| e.context(format!("map '{}': failed to initialize slot [{slot}] to prog '{name}'", m.spec.name)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pin maps with a pin path (after their contents are set, before programs load).
+    /// A pin appearing meanwhile (EEXIST) is reused if it matches, as libbpf retries.
+    fn pin_maps(&mut self) -> Result<()> {
+        for m in &mut self.maps {
+            let (Some(path), Some(fd)) = (m.spec.pin_path.clone(), m.raw_fd()) else { continue };
+            if m.pinned {
+                continue;
+            }
+            match sys::obj_pin(fd, &path) {
+                Ok(()) => {
+                    m.pinned = true;
+                    m.pinned_here = true;
+                }
+                Err(e) if e.errno() == libc::EEXIST => match reuse_pinned(&m.spec, &path)? {
+                    Some(pinned) => {
+                        m.mmap = None;
+                        m.fd = Some(pinned);
+                        m.pinned = true;
+                    }
+                    None => return Err(e.context(format!("map '{}': failed to auto-pin at '{path}'", m.spec.name))),
+                },
+                Err(e) => return Err(e.context(format!("map '{}': failed to auto-pin at '{path}'", m.spec.name))),
+            }
+        }
+        Ok(())
+    }
+
     pub fn programs(&self) -> &[Program] {
-        todo!()
+        &self.programs
     }
     pub fn programs_mut(&mut self) -> &mut [Program] {
-        todo!()
+        &mut self.programs
     }
     pub fn program(&self, name: &str) -> Option<&Program> {
-        let _ = name;
-        todo!()
+        self.programs.iter().find(|p| p.name == name)
     }
     pub fn program_mut(&mut self, name: &str) -> Option<&mut Program> {
-        let _ = name;
-        todo!()
+        self.programs.iter_mut().find(|p| p.name == name)
     }
     pub fn maps(&self) -> &[Map] {
-        todo!()
+        &self.maps
     }
     pub fn maps_mut(&mut self) -> &mut [Map] {
-        todo!()
+        &mut self.maps
     }
+    /// By name as libbpf's find_map_by_name: "counts", "syscount.rodata", or the ELF
+    /// section name of a global-data map (".rodata", ".data.custom").
     pub fn map(&self, name: &str) -> Option<&Map> {
-        let _ = name;
-        todo!()
+        self.maps.iter().find(|m| m.spec.matches_name(name))
     }
     pub fn map_mut(&mut self, name: &str) -> Option<&mut Map> {
-        let _ = name;
-        todo!()
+        self.maps.iter_mut().find(|m| m.spec.matches_name(name))
+    }
+    /// The global-data map of an ELF section (".rodata", ".bss", ".data.custom",
+    /// ".kconfig"), whatever its kernel name.
+    pub fn datasec(&self, section: &str) -> Option<&Map> {
+        self.maps.iter().find(|m| m.spec.is_internal() && m.spec.real_name == section)
     }
     /// The object's own BTF, if it has a .BTF section.
     pub fn btf(&self) -> Option<&Btf> {
-        todo!()
+        self.spec.btf.as_ref().map(|v| &v.btf)
     }
     /// Every variable of every global-data section, in section then offset order.
     pub fn globals(&self) -> Vec<GlobalVar> {
-        todo!()
+        self.maps.iter().flat_map(|m| m.globals.iter().cloned()).collect()
     }
     /// One global variable by name (first match across sections).
     pub fn global(&self, name: &str) -> Option<GlobalVar> {
-        let _ = name;
-        todo!()
+        self.maps.iter().flat_map(|m| m.globals.iter()).find(|g| g.name == name).cloned()
     }
     /// Attach every program whose section auto-attaches (like a skeleton's attach):
     /// skips autoload=false, autoattach=false and bare sections (SEC("tp"), ...).
     pub fn attach_all(&self) -> Result<Vec<Link>> {
-        todo!()
+        let mut links = Vec::new();
+        for p in &self.programs {
+            if !p.autoload || !p.autoattach {
+                continue;
+            }
+            let Some(d) = p.sec_def else { continue };
+            if d.auto_attach == AutoAttach::None || (d.auto_attach != AutoAttach::Trace && d.extras(&p.sec_name).is_none()) {
+                continue;
+            }
+            match p.attach() {
+                Ok(l) => links.push(l),
+                Err(e) => return Err(Error::new(e.errno(), format!("prog '{}': failed to auto-attach: {}", p.name, e.message()))),
+            }
+        }
+        Ok(links)
+    }
+}
+
+/// libbpf's fixup_verifier_log: when one of the last lines is "invalid func
+/// unknown#<poison>", replace it and the instruction line before it with what the
+/// poison means (a failed CO-RE relocation, a map that wasn't created, an unresolved
+/// kfunc). Returns the log and a one-line description for the error message.
+fn fixup_verifier_log(log: &str, spec: &ObjectSpec, core_poison: &[(usize, String)]) -> (String, Option<String>) {
+    let lines: Vec<&str> = log.lines().collect();
+    let n = lines.len();
+    for i in (n.saturating_sub(10)..n).rev() {
+        let Some(num) = lines[i].strip_prefix("invalid func unknown#") else { continue };
+        let Ok(poison) = num.trim().parse::<i64>() else { continue };
+        if i == 0 {
+            continue;
+        }
+        // The instruction line: "123: (85) call unknown#N".
+        let Some(insn_idx) = lines[i - 1].split(':').next().and_then(|x| x.trim().parse::<usize>().ok()) else { continue };
+        let (patch, hint) = if poison == POISON_CORE_RELO as i64 {
+            let Some((_, spec_desc)) = core_poison.iter().find(|(idx, _)| *idx == insn_idx) else { return (log.to_string(), None) };
+            (
+                format!("{insn_idx}: <invalid CO-RE relocation>\nfailed to resolve CO-RE relocation {spec_desc}"),
+                format!("insn #{insn_idx}: failed to resolve CO-RE relocation {spec_desc}"),
+            )
+        } else if (POISON_MAP_BASE as i64..POISON_MAP_BASE as i64 + 1_000_000).contains(&poison) {
+            let Some(m) = spec.maps.get((poison - POISON_MAP_BASE as i64) as usize) else { return (log.to_string(), None) };
+            (
+                format!("{insn_idx}: <invalid BPF map reference>\nBPF map '{}' is referenced but wasn't created", m.name),
+                format!("BPF map '{}' is referenced but wasn't created", m.name),
+            )
+        } else if (POISON_KFUNC_BASE as i64..POISON_KFUNC_BASE as i64 + 1_000_000).contains(&poison) {
+            let Some(x) = spec.externs.get((poison - POISON_KFUNC_BASE as i64) as usize) else { return (log.to_string(), None) };
+            (
+                format!("{insn_idx}: <invalid kfunc call>\nkfunc '{}' is referenced but wasn't resolved", x.name),
+                format!("kfunc '{}' is referenced but wasn't resolved", x.name),
+            )
+        } else {
+            return (log.to_string(), None);
+        };
+        let mut out: Vec<String> = lines[..i - 1].iter().map(|l| l.to_string()).collect();
+        out.push(patch);
+        out.extend(lines[i + 1..].iter().map(|l| l.to_string()));
+        return (out.join("\n"), Some(hint));
+    }
+    (log.to_string(), None)
+}
+
+/// The map pinned at `path` if it exists and matches `spec` (libbpf's reuse rules: same
+/// type, key/value sizes, max_entries, flags without BPF_F_RDONLY_PROG, map_extra).
+fn reuse_pinned(spec: &MapSpec, path: &str) -> Result<Option<OwnedFd>> {
+    let Ok(fd) = sys::obj_get(path) else { return Ok(None) };
+    let info = sys::map_info(fd.as_raw_fd()).map_err(|e| e.context(format!("map '{}'", spec.name)))?;
+    let ok = info.map_type == spec.map_type
+        && info.key_size == spec.key_size
+        && info.value_size == spec.value_size
+        && info.max_entries == spec.max_entries
+        && (info.map_flags & !BPF_F_RDONLY_PROG) == (spec.map_flags & !BPF_F_RDONLY_PROG)
+        && info.map_extra == spec.map_extra;
+    if !ok {
+        bail!(libc::EINVAL, "map '{}': couldn't reuse pinned map at '{path}': parameter mismatch", spec.name);
+    }
+    crate::debug!("map '{}': reused pinned map at '{path}'", spec.name);
+    Ok(Some(fd))
+}
+
+fn create_attr(spec: &MapSpec, btf_fd: Option<RawFd>, inner_map_fd: Option<RawFd>) -> sys::MapCreateAttr {
+    let has_btf = btf_fd.is_some() && (spec.btf_key_type_id != 0 || spec.btf_value_type_id != 0);
+    sys::MapCreateAttr {
+        map_type: spec.map_type,
+        name: spec.name.clone(),
+        key_size: spec.key_size,
+        value_size: spec.value_size,
+        max_entries: spec.max_entries,
+        map_flags: spec.map_flags,
+        btf_fd: if has_btf { btf_fd } else { None },
+        btf_key_type_id: if has_btf { spec.btf_key_type_id } else { 0 },
+        btf_value_type_id: if has_btf { spec.btf_value_type_id } else { 0 },
+        inner_map_fd,
+        numa_node: spec.numa_node,
+        map_extra: spec.map_extra,
+        ..Default::default()
     }
 }
 
 pub struct Program {
-    _todo: (),
+    name: String,
+    sec_name: String,
+    spec_idx: usize,
+    sec_def: Option<&'static SecDef>,
+    prog_type: u32,
+    expected_attach_type: u32,
+    flags: u32,
+    autoload: bool,
+    autoattach: bool,
+    log_level: u32,
+    fd: Option<OwnedFd>,
+    insns: Vec<Insn>,
+    func_info: Vec<u8>,
+    line_info: Vec<u8>,
+    attach_target: Option<String>,
 }
 
 impl Program {
     /// The C function name.
     pub fn name(&self) -> &str {
-        todo!()
+        &self.name
     }
     pub fn section_name(&self) -> &str {
-        todo!()
+        &self.sec_name
     }
     /// BPF_PROG_TYPE_* (0 = UNSPEC for an unrecognised section).
     pub fn prog_type(&self) -> u32 {
-        todo!()
+        self.prog_type
     }
     /// EBUSY after load.
     pub fn set_type(&mut self, prog_type: u32) -> Result<()> {
-        let _ = prog_type;
-        todo!()
+        self.check_not_loaded()?;
+        self.prog_type = prog_type;
+        Ok(())
+    }
+    fn check_not_loaded(&self) -> Result<()> {
+        if self.fd.is_some() {
+            bail!(libc::EBUSY, "prog '{}': already loaded", self.name);
+        }
+        Ok(())
     }
     pub fn expected_attach_type(&self) -> u32 {
-        todo!()
+        self.expected_attach_type
     }
     pub fn set_expected_attach_type(&mut self, attach_type: u32) -> Result<()> {
-        let _ = attach_type;
-        todo!()
+        self.check_not_loaded()?;
+        self.expected_attach_type = attach_type;
+        Ok(())
     }
     pub fn autoload(&self) -> bool {
-        todo!()
+        self.autoload
     }
     /// EINVAL after load.
     pub fn set_autoload(&mut self, autoload: bool) -> Result<()> {
-        let _ = autoload;
-        todo!()
+        if self.fd.is_some() {
+            bail!(libc::EINVAL, "prog '{}': can't change autoload after load", self.name);
+        }
+        self.autoload = autoload;
+        Ok(())
     }
     pub fn autoattach(&self) -> bool {
-        todo!()
+        self.autoattach
     }
     pub fn set_autoattach(&mut self, autoattach: bool) {
-        let _ = autoattach;
-        todo!()
+        self.autoattach = autoattach;
     }
     /// BPF_F_* program flags given at load.
     pub fn flags(&self) -> u32 {
-        todo!()
+        self.flags
     }
     pub fn set_flags(&mut self, flags: u32) -> Result<()> {
-        let _ = flags;
-        todo!()
+        self.check_not_loaded()?;
+        self.flags = flags;
+        Ok(())
     }
     pub fn log_level(&self) -> u32 {
-        todo!()
+        self.log_level
     }
     pub fn set_log_level(&mut self, level: u32) -> Result<()> {
-        let _ = level;
-        todo!()
+        self.check_not_loaded()?;
+        self.log_level = level;
+        Ok(())
     }
     /// The program fd; EINVAL if not loaded.
     pub fn fd(&self) -> Result<RawFd> {
-        todo!()
+        match &self.fd {
+            Some(fd) => Ok(fd.as_raw_fd()),
+            None => bail!(libc::EINVAL, "prog '{}': not loaded", self.name),
+        }
     }
     /// Instructions: as relocated after load, as parsed before.
     pub fn insns(&self) -> &[crate::obj::Insn] {
-        todo!()
+        &self.insns
     }
     pub fn insn_cnt(&self) -> usize {
-        todo!()
+        self.insns.len()
+    }
+    /// Raw `bpf_func_info` records passed to the kernel (after load).
+    pub fn func_info(&self) -> &[u8] {
+        &self.func_info
+    }
+    /// Raw `bpf_line_info` records passed to the kernel (after load).
+    pub fn line_info(&self) -> &[u8] {
+        &self.line_info
+    }
+    /// The kernel function (or tracepoint, for tp_btf) a BTF-attached program targets,
+    /// instead of the one in its section name (libbpf's set_attach_target with
+    /// attach_prog_fd 0). EBUSY after load.
+    pub fn set_attach_target(&mut self, name: &str) -> Result<()> {
+        self.check_not_loaded()?;
+        if name.is_empty() {
+            bail!(libc::EINVAL, "prog '{}': empty attach target", self.name);
+        }
+        self.attach_target = Some(name.to_string());
+        Ok(())
+    }
+    pub fn attach_target(&self) -> Option<&str> {
+        self.attach_target.as_deref()
+    }
+    /// The SEC() definition this program matched (None for an unknown section).
+    pub fn sec_def(&self) -> Option<&'static SecDef> {
+        self.sec_def
+    }
+    fn loaded_fd(&self) -> Result<RawFd> {
+        match &self.fd {
+            Some(fd) => Ok(fd.as_raw_fd()),
+            None => bail!(libc::EINVAL, "prog '{}': can't attach BPF program without FD (was it loaded?)", self.name),
+        }
     }
     /// Attach as the section name says. EOPNOTSUPP for bare or non-attachable sections;
     /// EINVAL when not loaded ("can't attach BPF program without FD (was it loaded?)").
     pub fn attach(&self) -> Result<Link> {
-        todo!()
+        self.loaded_fd()?;
+        let unsupported = || Error::new(libc::EOPNOTSUPP, format!("prog '{}': section '{}' has no auto-attach target", self.name, self.sec_name));
+        let Some(d) = self.sec_def else { return Err(unsupported()) };
+        match d.auto_attach {
+            AutoAttach::Tracepoint => {
+                let extras = d.extras(&self.sec_name).ok_or_else(unsupported)?;
+                let Some((cat, name)) = extras.split_once('/') else {
+                    bail!(libc::EINVAL, "prog '{}': invalid format of tracepoint section '{}'", self.name, self.sec_name);
+                };
+                self.attach_tracepoint(cat, name, &TracepointOpts::default())
+            }
+            AutoAttach::RawTracepoint => {
+                let name = d.extras(&self.sec_name).ok_or_else(unsupported)?;
+                self.attach_raw_tracepoint(name, &RawTracepointOpts::default())
+            }
+            AutoAttach::Trace => self.attach_trace(&TraceOpts::default()),
+            _ => Err(unsupported()),
+        }
     }
     pub fn attach_tracepoint(&self, category: &str, name: &str, opts: &TracepointOpts) -> Result<Link> {
-        let _ = (category, name, opts);
-        todo!()
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_tracepoint(fd, category, name, opts).map_err(|e| e.context(format!("prog '{}'", self.name)))
     }
     pub fn attach_raw_tracepoint(&self, name: &str, opts: &RawTracepointOpts) -> Result<Link> {
-        let _ = (name, opts);
-        todo!()
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_raw_tracepoint(fd, name, opts).map_err(|e| e.context(format!("prog '{}'", self.name)))
     }
     /// BTF-based tracing attach (tp_btf, fentry, fexit, ...).
     pub fn attach_trace(&self, opts: &TraceOpts) -> Result<Link> {
-        let _ = opts;
-        todo!()
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_trace(fd, self.expected_attach_type, opts).map_err(|e| e.context(format!("prog '{}'", self.name)))
     }
 }
 
 pub struct Map {
-    _todo: (),
+    spec: MapSpec,
+    index: usize,
+    fd: Option<OwnedFd>,
+    /// Global-data image before load (value_size bytes); empty for other maps.
+    image: Mutex<Vec<u8>>,
+    /// The live global data after load (mmapable internal maps).
+    mmap: Option<sys::MmapRegion>,
+    globals: Vec<GlobalVar>,
+    pinned: bool,
+    /// Pinned by this object's load (not a reused pin).
+    pinned_here: bool,
+    autocreate: bool,
 }
 
 impl Map {
+    fn from_spec(spec: &MapSpec) -> Map {
+        Map {
+            image: Mutex::new(spec.data.clone()),
+            spec: spec.clone(),
+            index: 0,
+            fd: None,
+            mmap: None,
+            globals: Vec::new(),
+            pinned: false,
+            pinned_here: false,
+            autocreate: true,
+        }
+    }
+
+    fn unload(&mut self) {
+        self.mmap = None;
+        self.fd = None;
+        self.pinned = false;
+        self.pinned_here = false;
+    }
+
+    fn raw_fd(&self) -> Option<RawFd> {
+        self.fd.as_ref().map(|f| f.as_raw_fd())
+    }
+
+    fn check_not_created(&self) -> Result<()> {
+        if self.fd.is_some() {
+            bail!(libc::EBUSY, "map '{}': already created", self.spec.name);
+        }
+        Ok(())
+    }
+
+    fn created_fd(&self) -> Result<RawFd> {
+        match &self.fd {
+            Some(fd) => Ok(fd.as_raw_fd()),
+            None => bail!(libc::ENOENT, "map '{}': not created (was the object loaded?)", self.spec.name),
+        }
+    }
+
+    /// libbpf's bpf_map__name: the map name, or the full ELF section name for custom
+    /// .data.* / .rodata.* maps (the kernel sees the name truncated to 15 bytes).
     pub fn name(&self) -> &str {
-        todo!()
+        self.spec.user_name()
+    }
+    /// The ELF section of a global-data map (".rodata", ".data.custom", ".kconfig");
+    /// None for BTF-defined maps.
+    pub fn section_name(&self) -> Option<&str> {
+        self.spec.is_internal().then_some(self.spec.real_name.as_str())
+    }
+    /// The ELF name: the variable of a BTF-defined map, the section of a global-data map.
+    pub fn real_name(&self) -> &str {
+        &self.spec.real_name
+    }
+    /// The map's index in `Object::maps()`.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+    /// The parsed definition.
+    pub fn spec(&self) -> &MapSpec {
+        &self.spec
     }
     /// BPF_MAP_TYPE_*.
     pub fn map_type(&self) -> u32 {
-        todo!()
+        self.spec.map_type
     }
     pub fn key_size(&self) -> u32 {
-        todo!()
+        self.spec.key_size
     }
     pub fn value_size(&self) -> u32 {
-        todo!()
+        self.spec.value_size
     }
     pub fn max_entries(&self) -> u32 {
-        todo!()
+        self.spec.max_entries
     }
     pub fn map_flags(&self) -> u32 {
-        todo!()
+        self.spec.map_flags
+    }
+    pub fn numa_node(&self) -> u32 {
+        self.spec.numa_node
+    }
+    pub fn map_extra(&self) -> u64 {
+        self.spec.map_extra
+    }
+    pub fn pin_path(&self) -> Option<&str> {
+        self.spec.pin_path.as_deref()
+    }
+    pub fn is_pinned(&self) -> bool {
+        self.pinned
+    }
+    pub fn autocreate(&self) -> bool {
+        self.autocreate
+    }
+    /// Whether load creates this map (EBUSY after load). References to a map that is
+    /// not created are poisoned, so only dead code may use it (libbpf's behaviour).
+    pub fn set_autocreate(&mut self, autocreate: bool) -> Result<()> {
+        self.check_not_created()?;
+        self.autocreate = autocreate;
+        Ok(())
     }
     /// Setters give EBUSY once the map is created.
     pub fn set_max_entries(&mut self, n: u32) -> Result<()> {
-        let _ = n;
-        todo!()
+        self.check_not_created()?;
+        self.spec.max_entries = if self.spec.map_type == BPF_MAP_TYPE_RINGBUF { obj::maps::adjust_ringbuf_sz(n) } else { n };
+        Ok(())
     }
     pub fn set_value_size(&mut self, n: u32) -> Result<()> {
-        let _ = n;
-        todo!()
+        self.check_not_created()?;
+        if self.spec.is_internal() {
+            // Resizing global data: keep the image, zero-extended or truncated.
+            if self.spec.kind == MapKind::Kconfig {
+                bail!(libc::EOPNOTSUPP, "map '{}': can't resize .kconfig", self.spec.name);
+            }
+            self.image.lock().resize(n as usize, 0);
+            self.globals.retain(|g| g.offset + g.size <= n as usize);
+        }
+        self.spec.value_size = n;
+        Ok(())
     }
     pub fn set_map_flags(&mut self, flags: u32) -> Result<()> {
-        let _ = flags;
-        todo!()
+        self.check_not_created()?;
+        self.spec.map_flags = flags;
+        Ok(())
     }
     /// True for .data/.rodata/.bss/.kconfig and custom global-data maps.
     pub fn is_internal(&self) -> bool {
-        todo!()
+        self.spec.is_internal()
     }
     /// True when the kernel would reject writes after load (.rodata*, .kconfig).
     pub fn is_readonly_after_load(&self) -> bool {
-        todo!()
+        self.spec.is_readonly()
     }
     pub fn btf_key_type_id(&self) -> u32 {
-        todo!()
+        self.spec.btf_key_type_id
     }
     pub fn btf_value_type_id(&self) -> u32 {
-        todo!()
+        self.spec.btf_value_type_id
     }
     /// The map fd; EINVAL if not created.
     pub fn fd(&self) -> Result<RawFd> {
-        todo!()
+        match &self.fd {
+            Some(fd) => Ok(fd.as_raw_fd()),
+            None => bail!(libc::EINVAL, "map '{}': not created", self.spec.name),
+        }
     }
     /// True for per-CPU map types (values are one slot per possible CPU).
     pub fn is_percpu(&self) -> bool {
-        todo!()
+        obj::maps::is_percpu(self.spec.map_type)
     }
     /// The value size user space passes: value_size, or roundup(value_size, 8) * possible CPUs.
     pub fn user_value_size(&self) -> Result<usize> {
-        todo!()
+        if self.is_percpu() {
+            sys::percpu_value_size(self.spec.value_size)
+        } else {
+            Ok(self.spec.value_size as usize)
+        }
+    }
+    /// libbpf's validate_map_op: map created (ENOENT), then key size, then value size
+    /// (for per-CPU maps one slot per possible CPU, or exactly value_size with
+    /// BPF_F_CPU / BPF_F_ALL_CPUS). Returns the fd.
+    fn validate(&self, key_len: usize, value_len: Option<usize>, flags: u64) -> Result<RawFd> {
+        let fd = self.created_fd()?;
+        if key_len != self.spec.key_size as usize {
+            bail!(libc::EINVAL, "map '{}': unexpected key size {key_len} provided, expected {}", self.spec.name, self.spec.key_size);
+        }
+        let Some(value_len) = value_len else { return Ok(fd) };
+        let want = self.value_size_for(flags)?;
+        if value_len != want {
+            if self.is_percpu() && flags & (BPF_F_CPU | BPF_F_ALL_CPUS) == 0 {
+                let ncpu = sys::num_possible_cpus()?;
+                let elem = (self.spec.value_size as usize + 7) & !7;
+                bail!(libc::EINVAL, "map '{}': unexpected value size {value_len} provided for per-CPU map, expected {ncpu} * {elem} = {want}", self.spec.name);
+            }
+            if self.is_percpu() {
+                bail!(libc::EINVAL, "map '{}': unexpected value size {value_len} provided for either BPF_F_CPU or BPF_F_ALL_CPUS, expected {want}", self.spec.name);
+            }
+            bail!(libc::EINVAL, "map '{}': unexpected value size {value_len} provided, expected {want}", self.spec.name);
+        }
+        Ok(fd)
+    }
+    /// The value buffer size for an operation with `flags`.
+    fn value_size_for(&self, flags: u64) -> Result<usize> {
+        if self.is_percpu() && flags & (BPF_F_CPU | BPF_F_ALL_CPUS) != 0 {
+            if flags & BPF_F_CPU != 0 && flags & BPF_F_ALL_CPUS != 0 {
+                bail!(libc::EINVAL, "map '{}': BPF_F_CPU and BPF_F_ALL_CPUS are mutually exclusive", self.spec.name);
+            }
+            return Ok(self.spec.value_size as usize);
+        }
+        self.user_value_size()
+    }
+    fn ctx(&self, op: &str) -> impl FnOnce(Error) -> Error + '_ {
+        let name = self.spec.name.clone();
+        let op = op.to_string();
+        move |e: Error| Error::new(e.errno(), format!("map '{name}': {op}: {}", e.code()))
     }
     /// Key size wrong → EINVAL "map 'X': unexpected key size N provided, expected M";
     /// value size likewise; map not created → ENOENT. Ok(None) when the key is absent.
     pub fn lookup(&self, key: &[u8], flags: u64) -> Result<Option<Vec<u8>>> {
-        let _ = (key, flags);
-        todo!()
+        let fd = self.validate(key.len(), None, flags)?;
+        let mut value = vec![0u8; self.value_size_for(flags)?];
+        let found = sys::map_lookup_elem(fd, key, &mut value, flags).map_err(self.ctx("lookup"))?;
+        Ok(found.then_some(value))
     }
     /// flags: BPF_ANY / BPF_NOEXIST / BPF_EXIST / BPF_F_LOCK.
     pub fn update(&self, key: &[u8], value: &[u8], flags: u64) -> Result<()> {
-        let _ = (key, value, flags);
-        todo!()
+        let fd = self.validate(key.len(), Some(value.len()), flags)?;
+        sys::map_update_elem(fd, key, value, flags).map_err(self.ctx("update"))
     }
     /// ENOENT when the key is absent.
     pub fn delete(&self, key: &[u8], flags: u64) -> Result<()> {
-        let _ = (key, flags);
-        todo!()
+        let fd = self.validate(key.len(), None, flags)?;
+        sys::map_delete_elem(fd, key, flags).map_err(self.ctx("delete"))
     }
     pub fn lookup_and_delete(&self, key: &[u8], flags: u64) -> Result<Option<Vec<u8>>> {
-        let _ = (key, flags);
-        todo!()
+        let fd = self.validate(key.len(), None, flags)?;
+        let mut value = vec![0u8; self.value_size_for(flags)?];
+        let found = sys::map_lookup_and_delete_elem(fd, key, &mut value, flags).map_err(self.ctx("lookup and delete"))?;
+        Ok(found.then_some(value))
     }
     /// The key after `key` (the first key for None); Ok(None) at the end.
     pub fn next_key(&self, key: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
-        let _ = key;
-        todo!()
+        let fd = self.validate(key.map(|k| k.len()).unwrap_or(self.spec.key_size as usize), None, 0)?;
+        let mut next = vec![0u8; self.spec.key_size as usize];
+        let found = sys::map_get_next_key(fd, key, &mut next).map_err(self.ctx("get next key"))?;
+        Ok(found.then_some(next))
     }
     /// All keys, by repeated next_key.
     pub fn keys(&self) -> Result<Vec<Vec<u8>>> {
-        todo!()
+        let mut keys = Vec::new();
+        let mut cur: Option<Vec<u8>> = None;
+        while let Some(k) = self.next_key(cur.as_deref())? {
+            if keys.len() > self.spec.max_entries as usize + 1 {
+                break; // a hash map being modified meanwhile can restart iteration
+            }
+            keys.push(k.clone());
+            cur = Some(k);
+        }
+        Ok(keys)
     }
     /// Global-data maps: the variables it holds.
     pub fn globals(&self) -> &[GlobalVar] {
-        todo!()
+        &self.globals
     }
     /// Size of the global-data image (value_size) or None if not a global-data map.
     pub fn initial_value_size(&self) -> Option<usize> {
-        todo!()
+        self.spec.is_internal().then_some(self.spec.value_size as usize)
+    }
+    fn check_range(&self, offset: usize, len: usize) -> Result<()> {
+        if !self.spec.is_internal() {
+            bail!(libc::EINVAL, "map '{}': not a global-data map", self.spec.name);
+        }
+        let size = self.spec.value_size as usize;
+        if offset.checked_add(len).is_none_or(|end| end > size) {
+            bail!(libc::EINVAL, "map '{}': range {offset}+{len} is outside the {size}-byte image", self.spec.name);
+        }
+        Ok(())
     }
     /// Copy `len` bytes at `offset` of the global-data image: the local image before
     /// load, the live mmap after. EINVAL out of range or not a global-data map.
     pub fn read_data(&self, offset: usize, len: usize) -> Result<Vec<u8>> {
-        let _ = (offset, len);
-        todo!()
+        self.check_range(offset, len)?;
+        if let Some(m) = &self.mmap {
+            return m.read(offset, len);
+        }
+        if let Some(fd) = self.raw_fd() {
+            // Created but not mmapable (all-static variables): read through the syscall.
+            let mut v = vec![0u8; self.spec.value_size as usize];
+            sys::map_lookup_elem(fd, &0u32.to_ne_bytes(), &mut v, 0).map_err(self.ctx("lookup"))?;
+            return Ok(v[offset..offset + len].to_vec());
+        }
+        Ok(self.image.lock()[offset..offset + len].to_vec())
     }
     /// Write into the global-data image; after load only for writable maps (.rodata
     /// and .kconfig after load: EPERM "map '.rodata' is read-only after load").
     pub fn write_data(&self, offset: usize, data: &[u8]) -> Result<()> {
-        let _ = (offset, data);
-        todo!()
+        self.check_range(offset, data.len())?;
+        if self.fd.is_some() {
+            if self.spec.is_readonly() {
+                bail!(libc::EPERM, "map '{}' is read-only after load", self.spec.name);
+            }
+            if let Some(m) = &self.mmap {
+                return m.write(offset, data);
+            }
+            let fd = self.created_fd()?;
+            let mut v = vec![0u8; self.spec.value_size as usize];
+            sys::map_lookup_elem(fd, &0u32.to_ne_bytes(), &mut v, 0).map_err(self.ctx("lookup"))?;
+            v[offset..offset + data.len()].copy_from_slice(data);
+            return sys::map_update_elem(fd, &0u32.to_ne_bytes(), &v, BPF_ANY).map_err(self.ctx("update"));
+        }
+        self.image.lock()[offset..offset + data.len()].copy_from_slice(data);
+        Ok(())
     }
     /// Replace the whole image before load; size must equal value_size (EINVAL).
     pub fn set_initial_value(&mut self, data: &[u8]) -> Result<()> {
-        let _ = data;
-        todo!()
+        self.check_not_created()?;
+        if !self.spec.is_internal() || self.spec.kind == MapKind::Kconfig {
+            bail!(libc::EINVAL, "map '{}': initial value can be set only on global-data maps", self.spec.name);
+        }
+        if data.len() != self.spec.value_size as usize {
+            bail!(libc::EINVAL, "map '{}': initial value size {} != value size {}", self.spec.name, data.len(), self.spec.value_size);
+        }
+        self.image.lock().copy_from_slice(data);
+        Ok(())
     }
     /// Raw pointer and size of the image (before load) or mmap (after), for C's
     /// rbpf_map_initial_value. Null when not a global-data map.
     pub fn initial_value_ptr(&self) -> (*mut u8, usize) {
-        todo!()
+        if !self.spec.is_internal() {
+            return (std::ptr::null_mut(), 0);
+        }
+        if let Some(m) = &self.mmap {
+            return (m.as_ptr(), self.spec.value_size as usize);
+        }
+        if self.fd.is_some() {
+            return (std::ptr::null_mut(), 0);
+        }
+        let mut g = self.image.lock();
+        (g.as_mut_ptr(), g.len())
     }
+}
+
+// The bindings move objects across threads (Python releases the GIL, Node's waiter).
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn f<T: Send + Sync>() {}
+    f::<Object>();
+    f::<Map>();
+    f::<Program>();
 }

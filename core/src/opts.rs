@@ -206,6 +206,227 @@ declare_opts! {
     }
 }
 
+declare_opts! {
+    /// Options for attaching a uprobe / uretprobe (libbpf's `bpf_uprobe_opts`).
+    pub struct UprobeOpts as rbpf_uprobe_opts {
+        /// Offset of the USDT-style semaphore (reference counter) in the file; the kernel
+        /// increments it while the probe is attached.
+        ref_ctr_offset: Usize,
+        /// Value returned by bpf_get_attach_cookie() in the program.
+        bpf_cookie: U64,
+        /// Attach to the function's return (uretprobe).
+        retprobe: Bool,
+        /// Function to probe ("func" or "func@VERSION"); the offset argument is then added to
+        /// the function's address.
+        func_name: Str,
+        /// RBPF_PROBE_ATTACH_MODE_DEFAULT (0), _LEGACY (1), _PERF (2) or _LINK (3).
+        attach_mode: U32,
+    }
+}
+
+declare_opts! {
+    /// Options for a uprobe.multi link (libbpf's `bpf_uprobe_multi_opts`); the arrays
+    /// (syms, offsets, ref_ctr_offsets, cookies) are passed beside them.
+    pub struct UprobeMultiOpts as rbpf_uprobe_multi_opts {
+        /// Attach to the functions' returns.
+        retprobe: Bool,
+        /// Session mode (entry and return in one program; BPF_TRACE_UPROBE_SESSION).
+        session: Bool,
+    }
+}
+
+declare_opts! {
+    /// Options for attaching to a USDT probe (libbpf's `bpf_usdt_opts`).
+    pub struct UsdtOpts as rbpf_usdt_opts {
+        /// Value returned by bpf_usdt_cookie() in the program.
+        usdt_cookie: U64,
+    }
+}
+
+declare_opts! {
+    /// Options for attaching a kprobe / kretprobe (libbpf's `bpf_kprobe_opts`).
+    pub struct KprobeOpts as rbpf_kprobe_opts {
+        /// Value returned by bpf_get_attach_cookie() in the program.
+        bpf_cookie: U64,
+        /// Offset within the function (or the raw address when no function is given).
+        offset: Usize,
+        /// Attach to the function's return (kretprobe).
+        retprobe: Bool,
+        /// RBPF_PROBE_ATTACH_MODE_DEFAULT (0), _LEGACY (1), _PERF (2) or _LINK (3).
+        attach_mode: U32,
+    }
+}
+
+declare_opts! {
+    /// Options for a kprobe.multi link (libbpf's `bpf_kprobe_multi_opts`); the arrays
+    /// (syms, addrs, cookies) are passed beside them.
+    pub struct KprobeMultiOpts as rbpf_kprobe_multi_opts {
+        /// Attach to the functions' returns.
+        retprobe: Bool,
+        /// Session mode (BPF_TRACE_KPROBE_SESSION).
+        session: Bool,
+        /// Fail when the pattern matches more than one symbol.
+        unique_match: Bool,
+    }
+}
+
+declare_opts! {
+    /// Options for attaching to a system call's kernel entry (libbpf's `bpf_ksyscall_opts`).
+    pub struct KsyscallOpts as rbpf_ksyscall_opts {
+        /// Value returned by bpf_get_attach_cookie() in the program.
+        bpf_cookie: U64,
+        /// Attach to the system call's return.
+        retprobe: Bool,
+    }
+}
+
+declare_opts! {
+    /// Options for attaching to a perf event fd (libbpf's `bpf_perf_event_opts`).
+    pub struct PerfEventOpts as rbpf_perf_event_opts {
+        /// Value returned by bpf_get_attach_cookie() in the program.
+        bpf_cookie: U64,
+        /// Use PERF_EVENT_IOC_SET_BPF even when BPF perf links exist.
+        force_ioctl_attach: Bool,
+        /// Do not PERF_EVENT_IOC_ENABLE the event (ioctl mode only).
+        dont_enable: Bool,
+    }
+}
+
+declare_opts! {
+    /// Options for attaching to a cgroup (libbpf's `bpf_cgroup_opts`).
+    pub struct CgroupOpts as rbpf_cgroup_opts {
+        /// BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
+        flags: U32,
+        /// Program or link fd to order against.
+        relative_fd: U32,
+        /// Program or link id to order against (with BPF_F_ID).
+        relative_id: U32,
+        /// Fail with ESTALE unless the attachment list has this revision (0: any).
+        expected_revision: U64,
+    }
+}
+
+declare_opts! {
+    /// Options for a tcx link (libbpf's `bpf_tcx_opts`).
+    pub struct TcxOpts as rbpf_tcx_opts {
+        /// BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
+        flags: U32,
+        /// Program or link fd to order against.
+        relative_fd: U32,
+        /// Program or link id to order against (with BPF_F_ID).
+        relative_id: U32,
+        /// Fail with ESTALE unless the attachment list has this revision (0: any).
+        expected_revision: U64,
+    }
+}
+
+declare_opts! {
+    /// Options for a netkit link (libbpf's `bpf_netkit_opts`).
+    pub struct NetkitOpts as rbpf_netkit_opts {
+        /// BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
+        flags: U32,
+        /// Program or link fd to order against.
+        relative_fd: U32,
+        /// Program or link id to order against (with BPF_F_ID).
+        relative_id: U32,
+        /// Fail with ESTALE unless the attachment list has this revision (0: any).
+        expected_revision: U64,
+    }
+}
+
+declare_opts! {
+    /// Options for XDP over netlink (libbpf's `bpf_xdp_attach_opts`).
+    pub struct XdpAttachOpts as rbpf_xdp_attach_opts {
+        /// Replace only if this program is the one attached (adds XDP_FLAGS_REPLACE).
+        old_prog_fd: I32,
+    }
+}
+
+declare_opts! {
+    /// Results of an XDP query over netlink (libbpf's `bpf_xdp_query_opts`; all outputs).
+    pub struct XdpQueryOpts as rbpf_xdp_query_opts {
+        /// Id of the program attached in the mode asked for (or the only one).
+        prog_id: U32,
+        /// Driver-mode program id.
+        drv_prog_id: U32,
+        /// Offloaded program id.
+        hw_prog_id: U32,
+        /// Generic (skb) mode program id.
+        skb_prog_id: U32,
+        /// XDP_ATTACHED_NONE (0), _DRV (1), _SKB (2), _HW (3) or _MULTI (4).
+        attach_mode: U32,
+        /// NETDEV_XDP_ACT_* feature bits of the device (0 when unknown).
+        feature_flags: U64,
+        /// Max zero-copy segments (0 when unknown).
+        xdp_zc_max_segs: U32,
+    }
+}
+
+declare_opts! {
+    /// A TC hook: an interface and direction (libbpf's `bpf_tc_hook`).
+    pub struct TcHook as rbpf_tc_hook {
+        /// Interface index (> 0).
+        ifindex: I32,
+        /// RBPF_TC_INGRESS (1), RBPF_TC_EGRESS (2), both (3), RBPF_TC_CUSTOM (4).
+        attach_point: U32,
+        /// Parent handle for RBPF_TC_CUSTOM.
+        parent: U32,
+        /// Qdisc handle (RBPF_TC_QDISC).
+        handle: U32,
+        /// Qdisc kind for RBPF_TC_QDISC (default "clsact").
+        qdisc: Str,
+    }
+}
+
+declare_opts! {
+    /// A cls_bpf filter on a TC hook (libbpf's `bpf_tc_opts`).
+    pub struct TcOpts as rbpf_tc_opts {
+        /// Program fd to attach (attach only).
+        prog_fd: I32,
+        /// RBPF_TC_F_REPLACE to replace an existing filter with the same handle/priority.
+        flags: U32,
+        /// Program id (output of attach and query).
+        prog_id: U32,
+        /// Filter handle (default 1 on attach; output).
+        handle: U32,
+        /// Filter priority (default 1 on attach, ≤ 65535; output).
+        priority: U32,
+    }
+}
+
+declare_opts! {
+    /// Options for an iterator link (libbpf's `bpf_iter_attach_opts`; the fields of
+    /// `union bpf_iter_link_info` are given directly, 0 = unset).
+    pub struct IterAttachOpts as rbpf_iter_attach_opts {
+        /// Map to iterate (bpf_map_elem iterators).
+        map_fd: U32,
+        /// Cgroup to iterate (cgroup iterators).
+        cgroup_fd: U32,
+        /// Cgroup walk order (BPF_CGROUP_ITER_*).
+        order: U32,
+        /// Task iterators: one thread.
+        tid: U32,
+        /// Task iterators: one process.
+        pid: U32,
+        /// Task iterators: a process given by pidfd.
+        pid_fd: U32,
+    }
+}
+
+declare_opts! {
+    /// Options for a netfilter link (libbpf's `bpf_netfilter_opts`).
+    pub struct NetfilterOpts as rbpf_netfilter_opts {
+        /// Protocol family (NFPROTO_IPV4, ...).
+        pf: U32,
+        /// Hook number (NF_INET_PRE_ROUTING, ...).
+        hooknum: U32,
+        /// Priority among the hook's functions.
+        priority: I32,
+        /// BPF_F_NETFILTER_IP_DEFRAG.
+        flags: U32,
+    }
+}
+
 /// Every options struct, for generators and the cross-language agreement test.
 pub fn all() -> &'static [OptsDesc] {
     &[
@@ -214,6 +435,22 @@ pub fn all() -> &'static [OptsDesc] {
         <RawTracepointOpts as Opts>::DESC,
         <TraceOpts as Opts>::DESC,
         <RingBufferOpts as Opts>::DESC,
+        <UprobeOpts as Opts>::DESC,
+        <UprobeMultiOpts as Opts>::DESC,
+        <UsdtOpts as Opts>::DESC,
+        <KprobeOpts as Opts>::DESC,
+        <KprobeMultiOpts as Opts>::DESC,
+        <KsyscallOpts as Opts>::DESC,
+        <PerfEventOpts as Opts>::DESC,
+        <CgroupOpts as Opts>::DESC,
+        <TcxOpts as Opts>::DESC,
+        <NetkitOpts as Opts>::DESC,
+        <XdpAttachOpts as Opts>::DESC,
+        <XdpQueryOpts as Opts>::DESC,
+        <TcHook as Opts>::DESC,
+        <TcOpts as Opts>::DESC,
+        <IterAttachOpts as Opts>::DESC,
+        <NetfilterOpts as Opts>::DESC,
     ]
 }
 

@@ -81,3 +81,44 @@ pub const XDP_FLAGS_SKB_MODE: u32 = 1 << 1;
 pub const XDP_FLAGS_DRV_MODE: u32 = 1 << 2;
 pub const XDP_FLAGS_HW_MODE: u32 = 1 << 3;
 pub const XDP_FLAGS_REPLACE: u32 = 1 << 4;
+
+// BPF_PROG_ATTACH / BPF_LINK_CREATE attach flags (mprog ordering: tcx, netkit, cgroup).
+pub const BPF_F_ALLOW_OVERRIDE: u32 = 1 << 0;
+pub const BPF_F_ALLOW_MULTI: u32 = 1 << 1;
+pub const BPF_F_REPLACE: u32 = 1 << 2;
+pub const BPF_F_BEFORE: u32 = 1 << 3;
+pub const BPF_F_AFTER: u32 = 1 << 4;
+pub const BPF_F_ID: u32 = 1 << 5;
+
+// kprobe.multi / uprobe.multi link flags.
+pub const BPF_F_KPROBE_MULTI_RETURN: u32 = 1 << 0;
+pub const BPF_F_UPROBE_MULTI_RETURN: u32 = 1 << 0;
+
+// XDP query results (IFLA_XDP_ATTACHED).
+pub const XDP_ATTACHED_NONE: u32 = 0;
+pub const XDP_ATTACHED_DRV: u32 = 1;
+pub const XDP_ATTACHED_SKB: u32 = 2;
+pub const XDP_ATTACHED_HW: u32 = 3;
+pub const XDP_ATTACHED_MULTI: u32 = 4;
+
+// XDP actions.
+pub const XDP_ABORTED: u32 = 0;
+pub const XDP_DROP: u32 = 1;
+pub const XDP_PASS: u32 = 2;
+pub const XDP_TX: u32 = 3;
+pub const XDP_REDIRECT: u32 = 4;
+
+// TC actions (direct-action cls_bpf / tcx return codes).
+pub const TC_ACT_UNSPEC: i32 = -1;
+pub const TC_ACT_OK: i32 = 0;
+pub const TC_ACT_SHOT: i32 = 2;
+pub const TCX_NEXT: i32 = -1;
+pub const TCX_PASS: i32 = 0;
+pub const TCX_DROP: i32 = 2;
+
+// Cgroup iterator walk orders (bpf_iter_link_info.cgroup.order).
+pub const BPF_CGROUP_ITER_ORDER_UNSPEC: u32 = 0;
+pub const BPF_CGROUP_ITER_SELF_ONLY: u32 = 1;
+pub const BPF_CGROUP_ITER_DESCENDANTS_PRE: u32 = 2;
+pub const BPF_CGROUP_ITER_DESCENDANTS_POST: u32 = 3;
+pub const BPF_CGROUP_ITER_ANCESTORS_UP: u32 = 4;

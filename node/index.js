@@ -1,0 +1,579 @@
+'use strict'
+// rbpf for Node: the thin JS layer over the native addon (binding.js loads the
+// platform's rbpf.*.node). It adds what only JS can do: BpfError, a Proxy over global
+// variables, iterators, Symbol.dispose and the ring buffer's event-loop side.
+// Everything else (parsing, BTF, options, errors) comes from the Rust core.
+
+const { EventEmitter } = require('node:events')
+const os = require('node:os')
+const util = require('node:util')
+const native = require('./binding.js')
+
+const dispose = Symbol.dispose || Symbol.for('nodejs.dispose')
+
+// ---------------------------------------------------------------- errors
+
+/** An error from rbpf: `.errno` (positive), `.code` ('EINVAL'), `.verifierLog`. */
+class BpfError extends Error {
+  constructor (message, errno, code, verifierLog) {
+    super(message)
+    this.name = 'BpfError'
+    this.errno = errno
+    this.code = code || codeOf(errno)
+    if (verifierLog !== undefined && verifierLog !== null) this.verifierLog = verifierLog
+  }
+}
+
+function codeOf (errno) {
+  for (const [name, n] of Object.entries(os.constants.errno)) if (n === errno) return name
+  return 'EUNKNOWN'
+}
+
+// Turn a native exception into BpfError / TypeError; other values pass through.
+function convert (e) {
+  if (!(e instanceof Error) || e instanceof BpfError) return e
+  const last = native.takeLastError()
+  if (last && last.message === e.message) {
+    const err = new BpfError(last.message, last.errno, last.code, last.verifierLog)
+    return err
+  }
+  // napi-rs argument conversion failures and rbpf option errors (unknown key).
+  if (e.code === 'InvalidArg' || /Expected$/.test(e.code || '') || /^Failed to convert/.test(e.message)) {
+    const t = new TypeError(e.message)
+    return t
+  }
+  return e
+}
+
+// Run a native call: convert its errors, deliver log messages it produced.
+function call (fn) {
+  try {
+    return fn()
+  } catch (e) {
+    throw convert(e)
+  } finally {
+    if (logger !== undefined && native.logPending()) flushLog()
+  }
+}
+
+// ---------------------------------------------------------------- logging
+
+let logger // undefined: library default (stderr); null: silent; function: user's
+
+function flushLog () {
+  const msgs = native.takeLogMessages()
+  if (typeof logger !== 'function') return
+  for (const [level, message] of msgs) {
+    try {
+      logger(level, message)
+    } catch (e) {
+      process.nextTick(() => { throw e })
+    }
+  }
+}
+
+/**
+ * Route the library's messages to `fn(level, message)`, level 'warn' | 'info' |
+ * 'debug'. `null` silences the library; `undefined` restores the default (stderr,
+ * threshold from RBPF_LOG_LEVEL). Returns the previous logger.
+ */
+function setLogger (fn) {
+  if (fn !== undefined && fn !== null && typeof fn !== 'function') {
+    throw new TypeError('setLogger: expected a function, null or undefined')
+  }
+  const old = logger
+  logger = fn
+  if (typeof fn === 'function') native.setNativeLogger(flushLog)
+  else if (fn === null) native.setNativeLogger(null)
+  else native.resetNativeLogger()
+  return old
+}
+
+// ---------------------------------------------------------------- helpers
+
+function isBytes (v) {
+  return v instanceof Uint8Array
+}
+
+function checkOpts (opts, what) {
+  if (opts === undefined || opts === null) return undefined
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError(`${what}: options must be an object`)
+  return opts
+}
+
+// ---------------------------------------------------------------- BpfObject
+
+const GLOBAL_SECTIONS = { data: '.data', rodata: '.rodata', bss: '.bss', kconfig: '.kconfig' }
+
+class BpfObject {
+  #n
+  #sections = new Map()
+  // Links attached through this object stay referenced (so attached) while the object
+  // is reachable, even if the caller drops them; detach() releases them.
+  #links = new Set()
+
+  /** Use BpfObject.open(). */
+  constructor (nativeObject) {
+    if (!(nativeObject instanceof native.NativeObject)) throw new TypeError('use BpfObject.open(pathOrBuffer, options)')
+    this.#n = nativeObject
+  }
+
+  /** Parse an ELF object file (path) or image (Buffer/Uint8Array); no kernel calls. */
+  static open (pathOrBuffer, options) {
+    if (typeof pathOrBuffer !== 'string' && !isBytes(pathOrBuffer)) {
+      throw new TypeError('BpfObject.open: expected a path or a Buffer')
+    }
+    const opts = checkOpts(options, 'BpfObject.open')
+    return new BpfObject(call(() => native.NativeObject.open(pathOrBuffer, opts)))
+  }
+
+  get name () { return call(() => this.#n.name) }
+  get loaded () { return call(() => this.#n.loaded) }
+  get closed () { return this.#n.closed }
+  get kversion () { return call(() => this.#n.kversion) }
+
+  /** Create maps, relocate and load every program. */
+  load () {
+    call(() => this.#n.load())
+    return this
+  }
+
+  /** The program named by its C function name, or undefined. */
+  program (name) {
+    const p = call(() => this.#n.program(String(name)))
+    return p ? new Program(p, this.#links) : undefined
+  }
+
+  get programs () { return call(() => this.#n.programs()).map((p) => new Program(p, this.#links)) }
+
+  /** The map by name (".rodata" style names for global data), or undefined. */
+  map (name) {
+    const m = call(() => this.#n.map(String(name)))
+    return m ? new BpfMap(m) : undefined
+  }
+
+  get maps () { return call(() => this.#n.maps()).map((m) => new BpfMap(m)) }
+
+  /** Attach every auto-attachable program; returns the Links (an array with dispose). */
+  attachAll () {
+    const links = call(() => this.#n.attachAll()).map((l) => new Link(l, this.#links))
+    links[dispose] = () => { for (const l of links) l.detach() }
+    return links
+  }
+
+  get data () { return this.datasec('.data') }
+  get rodata () { return this.datasec('.rodata') }
+  get bss () { return this.datasec('.bss') }
+  get kconfig () { return this.datasec('.kconfig') }
+
+  /** Global variables of one section by C name: `obj.datasec('.data.custom').x`. */
+  datasec (section) {
+    let p = this.#sections.get(section)
+    if (!p) {
+      p = globalsProxy(this.#n, section)
+      this.#sections.set(section, p)
+    }
+    return p
+  }
+
+  /** Names of the object's global-data sections. */
+  get datasecs () { return call(() => this.#n.datasecs()) }
+
+  /** Close maps and programs (links stay attached). Idempotent. */
+  close () { call(() => this.#n.close()) }
+  [dispose] () { this.close() }
+  [util.inspect.custom] () {
+    return this.closed ? 'BpfObject <closed>' : `BpfObject '${this.name}' ${this.loaded ? 'loaded' : 'opened'}`
+  }
+}
+
+for (const [prop, sec] of Object.entries(GLOBAL_SECTIONS)) {
+  Object.defineProperty(BpfObject.prototype, prop, { get () { return this.datasec(sec) }, enumerable: false })
+}
+
+function globalsProxy (n, section) {
+  const snapshot = () => Object.fromEntries(call(() => n.globalNames(section)).map((k) => [k, call(() => n.getGlobal(section, k))]))
+  const target = Object.create(null)
+  // console.log / util.inspect look at the target, not through the traps.
+  Object.defineProperty(target, util.inspect.custom, {
+    value: (depth, opts, inspect) => `${section} ${inspect(snapshot(), opts)}`,
+    configurable: true // a non-configurable key would have to appear in ownKeys
+  })
+  return new Proxy(target, {
+    get (_, name) {
+      if (typeof name !== 'string') return undefined
+      if (name === 'toJSON') return snapshot
+      return call(() => n.getGlobal(section, name)) ?? undefined
+    },
+    set (_, name, value) {
+      if (typeof name !== 'string') return false
+      call(() => n.setGlobal(section, name, value))
+      return true
+    },
+    has (_, name) {
+      return typeof name === 'string' && call(() => n.globalNames(section)).includes(name)
+    },
+    ownKeys () {
+      return call(() => n.globalNames(section))
+    },
+    getOwnPropertyDescriptor (_, name) {
+      if (typeof name !== 'string' || !call(() => n.globalNames(section)).includes(name)) return undefined
+      return { value: call(() => n.getGlobal(section, name)), writable: true, enumerable: true, configurable: true }
+    },
+    deleteProperty () { return false },
+    defineProperty () { return false }
+  })
+}
+
+// ---------------------------------------------------------------- Program
+
+class Program {
+  #n
+  #links
+  constructor (n, links) {
+    if (!(n instanceof native.NativeProgram)) throw new TypeError('use obj.program(name)')
+    this.#n = n
+    this.#links = links
+  }
+
+  get name () { return call(() => this.#n.name) }
+  get sectionName () { return call(() => this.#n.sectionName) }
+  /** libbpf's program type name: 'tracepoint', 'xdp', ..., 'unspec'. */
+  get type () { return call(() => this.#n.type) }
+  /** Set the type before load: a name ('xdp') or a BPF_PROG_TYPE_* number. */
+  setType (t) { call(() => this.#n.setType(t)) }
+  get autoload () { return call(() => this.#n.autoload) }
+  setAutoload (b) { call(() => this.#n.setAutoload(Boolean(b))) }
+  get autoattach () { return call(() => this.#n.autoattach) }
+  setAutoattach (b) { call(() => this.#n.setAutoattach(Boolean(b))) }
+  get fd () { return call(() => this.#n.fd) }
+  get insnCnt () { return call(() => this.#n.insnCnt) }
+
+  /** Attach as the section name says. */
+  attach () { return new Link(call(() => this.#n.attach()), this.#links) }
+  attachTracepoint (category, name, options) {
+    const o = checkOpts(options, 'Program.attachTracepoint')
+    return new Link(call(() => this.#n.attachTracepoint(category, name, o)), this.#links)
+  }
+
+  attachRawTracepoint (name, options) {
+    const o = checkOpts(options, 'Program.attachRawTracepoint')
+    return new Link(call(() => this.#n.attachRawTracepoint(name, o)), this.#links)
+  }
+
+  attachTrace (options) {
+    const o = checkOpts(options, 'Program.attachTrace')
+    return new Link(call(() => this.#n.attachTrace(o)), this.#links)
+  }
+
+  [util.inspect.custom] () {
+    try { return `Program '${this.name}' (${this.type}, SEC("${this.sectionName}"))` } catch { return 'Program <closed>' }
+  }
+}
+
+// ---------------------------------------------------------------- Link
+
+class Link {
+  #n
+  #owner
+  constructor (n, owner) {
+    if (!(n instanceof native.NativeLink)) throw new TypeError('links come from attach calls')
+    this.#n = n
+    this.#owner = owner
+    owner?.add(this)
+  }
+
+  get fd () { return this.#n.fd }
+  get detached () { return this.#n.detached }
+  /** Detach and close; idempotent. */
+  detach () {
+    this.#owner?.delete(this)
+    call(() => this.#n.detach())
+  }
+
+  close () { this.detach() }
+  [dispose] () { this.detach() }
+  [util.inspect.custom] () { return this.detached ? 'Link <detached>' : `Link fd=${this.fd}` }
+}
+
+// ---------------------------------------------------------------- BpfMap
+
+// BpfMap → its native handle, for RingBuffer.add (module-private).
+const nativeMaps = new WeakMap()
+const mapNative = (m) => nativeMaps.get(m)
+
+function flagsArg (flags) {
+  if (flags === undefined || flags === null) return 0
+  if (typeof flags === 'number' || typeof flags === 'bigint') return flags
+  throw new TypeError('flags must be a number or bigint')
+}
+
+function keyArg (k) {
+  if (k === undefined || k === null) throw new TypeError('map key must not be null or undefined')
+  return k
+}
+
+/**
+ * A BPF map. Keys and values are typed by the map's BTF (numbers, bigint for 64-bit,
+ * objects for structs, arrays, Buffer for char[N]); a Buffer is always accepted as
+ * raw bytes. Per-CPU values are arrays with one value per possible CPU.
+ */
+class BpfMap {
+  #n
+  constructor (n) {
+    if (!(n instanceof native.NativeMap)) throw new TypeError('use obj.map(name)')
+    this.#n = n
+    nativeMaps.set(this, n)
+  }
+
+  get name () { return call(() => this.#n.name) }
+  /** BPF_MAP_TYPE_* number. */
+  get type () { return call(() => this.#n.type) }
+  get keySize () { return call(() => this.#n.keySize) }
+  get valueSize () { return call(() => this.#n.valueSize) }
+  get maxEntries () { return call(() => this.#n.maxEntries) }
+  get mapFlags () { return call(() => this.#n.mapFlags) }
+  get fd () { return call(() => this.#n.fd) }
+  get isPercpu () { return call(() => this.#n.isPercpu) }
+  /** Before load only. */
+  setMaxEntries (n) { call(() => this.#n.setMaxEntries(n)) }
+
+  /** The value for `key`, or undefined when absent. */
+  get (key) { return call(() => this.#n.lookup(keyArg(key), 0, false)) ?? undefined }
+  lookup (key, flags) { return call(() => this.#n.lookup(keyArg(key), flagsArg(flags), false)) ?? undefined }
+  /** The value's raw bytes (a Buffer), or undefined. */
+  lookupRaw (key, flags) { return call(() => this.#n.lookup(keyArg(key), flagsArg(flags), true)) ?? undefined }
+  has (key) { return this.lookupRaw(key) !== undefined }
+  set (key, value) {
+    call(() => this.#n.update(keyArg(key), value, 0))
+    return this
+  }
+
+  /** flags: BPF_ANY (0), BPF_NOEXIST (1), BPF_EXIST (2), BPF_F_LOCK (4). */
+  update (key, value, flags) { call(() => this.#n.update(keyArg(key), value, flagsArg(flags))) }
+  /** True if the key existed. */
+  delete (key) { return call(() => this.#n.delete(keyArg(key))) }
+
+  * keys () { yield * call(() => this.#n.keys(false)) }
+  * values () { for (const [, v] of call(() => this.#n.entries(false))) yield v }
+  * entries () { yield * call(() => this.#n.entries(false)) }
+  [Symbol.iterator] () { return this.entries() }
+  [util.inspect.custom] () {
+    try { return `BpfMap '${this.name}' type=${this.type} key=${this.keySize} value=${this.valueSize} max=${this.maxEntries}` } catch { return 'BpfMap <closed>' }
+  }
+}
+
+// ---------------------------------------------------------------- RingBuffer
+
+/**
+ * Consumer of BPF ring buffer maps (libbpf's ring_buffer).
+ *
+ * Two ways to read:
+ * - synchronous, as in C: `poll(timeoutMs)` / `consume()` call each ring's callback
+ *   for every record (a non-zero return stops); `poll` blocks the JS thread.
+ * - background: a native thread waits on the rings and wakes the JS thread, which
+ *   drains everything ready in one batch. It runs while the buffer has a callback, an
+ *   async iterator or a 'data' listener (it starts by itself; `stop()` / `start()`
+ *   control it). Records go to the ring's callback, else to `for await` iterators and
+ *   'data' listeners.
+ *
+ * Keeping the process alive: a buffer never keeps Node running by itself (an idle
+ * buffer lets the process exit), except while a `for await` loop is waiting for the
+ * next record or after `rb.ref()`.
+ *
+ * Records are Buffers, or objects decoded by BTF with `{ valueType: 'struct event' }`.
+ */
+class RingBuffer extends EventEmitter {
+  #n
+  #callbacks = []
+  #closed = false
+  #queue = []
+  #waiters = [] // pending iterator next() resolvers
+  #iterators = 0
+  #refs = 0
+  #keepAlive = null
+  #highWaterMark
+  #paused = false
+
+  constructor (map, callback, options) {
+    super()
+    this.#n = call(() => new native.NativeRingBuffer())
+    this.#highWaterMark = 4096
+    this.on('newListener', (ev) => { if (ev === 'data') queueMicrotask(() => this.#autoStart()) })
+    if (map !== undefined) this.add(map, callback, options)
+  }
+
+  /** Add another ring map with its own callback / valueType. Returns the ring index. */
+  add (map, callback, options) {
+    if (!(map instanceof BpfMap)) throw new TypeError('RingBuffer.add: expected a BpfMap')
+    if (callback !== undefined && callback !== null && typeof callback !== 'function') {
+      if (options === undefined && typeof callback === 'object') { options = callback; callback = undefined } else throw new TypeError('RingBuffer.add: callback must be a function')
+    }
+    const o = checkOpts(options, 'RingBuffer.add') || {}
+    for (const k of Object.keys(o)) {
+      if (k !== 'valueType') throw new TypeError(`RingBuffer.add: unknown option '${k}' (known: valueType)`)
+    }
+    if (o.valueType !== undefined && typeof o.valueType !== 'string') throw new TypeError('RingBuffer.add: valueType must be a string')
+    const idx = call(() => this.#n.add(mapNative(map), o.valueType ?? null))
+    this.#callbacks[idx] = callback || null
+    if (callback) this.#autoStart()
+    return idx
+  }
+
+  get ringCount () { return this.#n.ringCount }
+  get epollFd () { return call(() => this.#n.epollFd) }
+
+  /** Wait up to timeoutMs (-1 forever; blocks the event loop) and consume. Returns the count. */
+  poll (timeoutMs = -1) {
+    return call(() => this.#n.poll(timeoutMs | 0, (ring, rec) => this.#dispatch(ring, rec)))
+  }
+
+  /** Consume everything available without waiting. Returns the count. */
+  consume () {
+    return call(() => this.#n.consume((ring, rec) => this.#dispatch(ring, rec)))
+  }
+
+  /** Start background delivery (automatic with a callback, iterator or 'data' listener). */
+  start () {
+    if (this.#closed) throw new BpfError('ring buffer is closed', os.constants.errno.EBADF, 'EBADF')
+    call(() => this.#n.start(() => this.#onWake()))
+  }
+
+  /** Stop background delivery; poll()/consume() still work. */
+  stop () { if (!this.#closed) this.#n.stop() }
+  get running () { return !this.#closed && this.#n.running }
+
+  /** Keep the process alive while this buffer is open (like a socket's ref()). */
+  ref () { this.#refs = 1; this.#updateKeepAlive(); return this }
+  unref () { this.#refs = 0; this.#updateKeepAlive(); return this }
+
+  close () {
+    if (this.#closed) return
+    this.#closed = true
+    this.#n.close()
+    this.#refs = 0
+    this.#updateKeepAlive()
+    for (const w of this.#waiters.splice(0)) w.resolve({ value: undefined, done: true })
+  }
+
+  [dispose] () { this.close() }
+
+  [Symbol.asyncIterator] () {
+    this.#iterators++
+    this.#autoStart()
+    let finished = false
+    const finish = () => {
+      if (!finished) { finished = true; this.#iterators-- }
+    }
+    return {
+      next: () => {
+        if (this.#queue.length) {
+          const value = this.#queue.shift()
+          this.#resume()
+          return Promise.resolve({ value, done: false })
+        }
+        if (this.#closed || finished) { finish(); return Promise.resolve({ value: undefined, done: true }) }
+        // Records may already be waiting in the rings.
+        this.#drain()
+        if (this.#queue.length) return Promise.resolve({ value: this.#queue.shift(), done: false })
+        return new Promise((resolve, reject) => {
+          this.#waiters.push({ resolve, reject })
+          this.#updateKeepAlive()
+        })
+      },
+      return: () => {
+        finish()
+        // `break` out of for-await closes the buffer, as streams do.
+        this.close()
+        return Promise.resolve({ value: undefined, done: true })
+      },
+      [Symbol.asyncIterator] () { return this }
+    }
+  }
+
+  #autoStart () {
+    if (!this.#closed && !this.#n.running) this.start()
+  }
+
+  #onWake () {
+    if (this.#closed || !this.#n.running) return
+    // Backpressure: with a full iterator queue leave the records in the ring (the
+    // kernel keeps them) and the waiter disarmed; next() resumes when it drains.
+    if (this.#queue.length >= this.#highWaterMark) {
+      this.#paused = true
+      return
+    }
+    try {
+      this.#drain()
+    } finally {
+      if (!this.#closed) this.#n.rearm()
+    }
+  }
+
+  #resume () {
+    if (this.#paused && !this.#closed && this.#queue.length < this.#highWaterMark / 2) {
+      this.#paused = false
+      this.#onWake()
+    }
+  }
+
+  #drain () {
+    try {
+      this.#n.consume((ring, rec) => this.#dispatch(ring, rec))
+    } catch (e) {
+      const err = convert(e)
+      const w = this.#waiters.shift()
+      if (w) { w.reject(err); this.#updateKeepAlive() } else if (this.listenerCount('error')) this.emit('error', err)
+      else process.nextTick(() => { throw err })
+    }
+  }
+
+  // Returns the callback's verdict to the core: non-zero stops consumption.
+  #dispatch (ring, rec) {
+    const cb = this.#callbacks[ring]
+    if (cb) {
+      const r = cb(rec, ring)
+      // Only a number or `true` stops; an async callback's Promise does not.
+      return typeof r === 'number' ? r | 0 : (r === true ? 1 : 0)
+    }
+    if (this.listenerCount('data')) this.emit('data', rec, ring)
+    if (this.#iterators > 0) {
+      const w = this.#waiters.shift()
+      if (w) { w.resolve({ value: rec, done: false }); this.#updateKeepAlive() } else this.#queue.push(rec)
+    }
+    return 0
+  }
+
+  #updateKeepAlive () {
+    const want = !this.#closed && (this.#refs > 0 || this.#waiters.length > 0)
+    if (want && !this.#keepAlive) {
+      this.#keepAlive = setInterval(() => {}, 1 << 30)
+    } else if (!want && this.#keepAlive) {
+      clearInterval(this.#keepAlive)
+      this.#keepAlive = null
+    }
+  }
+}
+
+/** Option field names per options struct, camelCase, from the core's declaration. */
+function optsFields () { return native.optsFields() }
+
+/** Number of possible CPUs: the length of a per-CPU map value. */
+function numPossibleCpus () { return call(() => native.numPossibleCpus()) }
+
+/** Kernel UAPI map update flags. */
+const constants = Object.freeze({ BPF_ANY: 0, BPF_NOEXIST: 1, BPF_EXIST: 2, BPF_F_LOCK: 4 })
+
+// Shorthand properties only: Node's CommonJS lexer then offers them as ESM named exports.
+module.exports = {
+  BpfObject,
+  Program,
+  BpfMap,
+  Link,
+  RingBuffer,
+  BpfError,
+  setLogger,
+  optsFields,
+  numPossibleCpus,
+  constants
+}

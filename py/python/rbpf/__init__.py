@@ -1,0 +1,59 @@
+"""rbpf: libbpf rebuilt in Rust, for Python.
+
+    import rbpf
+
+    with rbpf.Object.open("prog.bpf.o") as obj:
+        obj.rodata.target_pid = 1234          # globals, typed by BTF, before load
+        obj.load()                            # the GIL is released while loading
+        links = obj.attach_all()
+        for key, value in obj.maps["counts"].items():
+            ...
+
+Names follow libbpf (see API.md): ``Object``, ``Program``, ``Map``, ``Link``,
+``RingBuffer``; errors are ``BpfError`` (an ``OSError``) and ``VerifierError``; the
+library's messages go to ``logging.getLogger("rbpf")``.
+"""
+
+from __future__ import annotations
+
+import collections.abc as _abc
+
+from ._errors import *  # noqa: F403  (the exception classes)
+from ._errors import BpfError, VerifierError
+from ._types import LinkSet
+from . import _rbpf
+from ._rbpf import (
+    Btf,
+    GlobalData,
+    Link,
+    Map,
+    Object,
+    Program,
+    RingBuffer,
+    Struct,
+    num_possible_cpus,
+    opts_fields,
+)
+
+# Kernel UAPI constants with their kernel names (BPF_ANY, BPF_PROG_TYPE_XDP, ...).
+globals().update({k: v for k, v in vars(_rbpf).items() if k.startswith(("BPF_", "XDP_"))})
+
+_abc.MutableMapping.register(Map)
+
+__version__: str = _rbpf.__version__
+
+__all__ = [
+    "Object",
+    "Btf",
+    "Program",
+    "Map",
+    "Link",
+    "LinkSet",
+    "RingBuffer",
+    "GlobalData",
+    "Struct",
+    "BpfError",
+    "VerifierError",
+    "num_possible_cpus",
+    "opts_fields",
+]

@@ -1,0 +1,367 @@
+//! rbpf.Map: a BPF map as a MutableMapping, keys and values typed by the map's BTF.
+
+use crate::errors::CoreResultExt;
+use crate::shared::Shared;
+use crate::value::{as_bytes, Typed};
+use pyo3::exceptions::{PyKeyError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use rbpf_core::Error;
+use std::sync::Arc;
+
+#[pyclass(frozen, mapping, module = "rbpf", name = "Map")]
+pub struct Map {
+    shared: Arc<Shared>,
+    idx: usize,
+    name: String,
+}
+
+/// Key and value typing of one map, resolved under the object lock.
+struct Layout<'a> {
+    key: Typed<'a>,
+    value: Typed<'a>,
+    percpu: bool,
+    /// Per-CPU: (possible CPUs, stride of one CPU's slot).
+    ncpus: usize,
+    stride: usize,
+}
+
+fn is_bytes_like(obj: &Bound<'_, PyAny>) -> bool {
+    !obj.is_instance_of::<PyString>() && as_bytes(obj).is_some()
+}
+
+impl Layout<'_> {
+    /// Encode a key. Bytes that do not encode by BTF go to the core unchanged, so a
+    /// wrong size gets the core's message ("unexpected key size ...").
+    fn key(&self, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+        encode_or_raw(&self.key, obj)
+    }
+
+    fn value(&self, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+        if !self.percpu {
+            return encode_or_raw(&self.value, obj);
+        }
+        if is_bytes_like(obj) {
+            return Ok(as_bytes(obj).unwrap_or_default());
+        }
+        let items: Vec<Bound<'_, PyAny>> = if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            obj.try_iter()?.collect::<PyResult<_>>()?
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "{}: a per-CPU map takes a list of {} values (one per possible CPU)",
+                self.value.what, self.ncpus
+            )));
+        };
+        if items.len() != self.ncpus {
+            return Err(Error::new(
+                libc::EINVAL,
+                format!(
+                    "{}: got {} per-CPU values, expected {} (one per possible CPU)",
+                    self.value.what,
+                    items.len(),
+                    self.ncpus
+                ),
+            ))
+            .py();
+        }
+        let mut out = vec![0u8; self.stride * self.ncpus];
+        for (cpu, item) in items.iter().enumerate() {
+            let b = self.value.encode(item, None)?;
+            let at = cpu * self.stride;
+            let n = b.len().min(self.stride);
+            out[at..at + n].copy_from_slice(&b[..n]);
+        }
+        Ok(out)
+    }
+
+    fn decode_value<'py>(&self, py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        if !self.percpu {
+            return self.value.decode(py, bytes);
+        }
+        let out = PyList::empty(py);
+        for cpu in 0..self.ncpus {
+            let at = cpu * self.stride;
+            let end = (at + self.value.size).min(bytes.len());
+            out.append(self.value.decode(py, &bytes[at.min(end)..end])?)?;
+        }
+        Ok(out.into_any())
+    }
+}
+
+fn encode_or_raw(t: &Typed<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    match t.encode(obj, None) {
+        Ok(b) => Ok(b),
+        Err(e) => match as_bytes(obj) {
+            Some(raw) if is_bytes_like(obj) => {
+                let _ = e;
+                Ok(raw)
+            }
+            _ => Err(e),
+        },
+    }
+}
+
+impl Map {
+    pub fn new(shared: Arc<Shared>, idx: usize, name: String) -> Self {
+        Map { shared, idx, name }
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Index of the map in its object.
+    pub fn idx(&self) -> usize {
+        self.idx
+    }
+
+    pub fn name_str(&self) -> &str {
+        &self.name
+    }
+
+    /// Run `f` with the core map and its layout, under the object lock.
+    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&rbpf_core::Map, &Layout<'_>) -> PyResult<T>) -> PyResult<T> {
+        self.shared.with(py, |o| {
+            let m = &o.maps()[self.idx];
+            let btf = o.btf();
+            let key_what = format!("map '{}' key", self.name);
+            let value_what = format!("map '{}' value", self.name);
+            let percpu = m.is_percpu();
+            let ncpus = if percpu {
+                rbpf_core::num_possible_cpus().py()?
+            } else {
+                1
+            };
+            let layout = Layout {
+                key: Typed {
+                    btf,
+                    type_id: m.btf_key_type_id(),
+                    size: m.key_size() as usize,
+                    what: &key_what,
+                },
+                value: Typed {
+                    btf,
+                    type_id: m.btf_value_type_id(),
+                    size: m.value_size() as usize,
+                    what: &value_what,
+                },
+                percpu,
+                ncpus,
+                stride: (m.value_size() as usize).div_ceil(8) * 8,
+            };
+            f(m, &layout)
+        })
+    }
+
+    fn get_value(&self, py: Python<'_>, key: &Bound<'_, PyAny>, flags: u64, raw: bool) -> PyResult<Option<Py<PyAny>>> {
+        self.with(py, |m, l| {
+            let k = l.key(key)?;
+            match m.lookup(&k, flags).py()? {
+                None => Ok(None),
+                Some(v) if raw => Ok(Some(PyBytes::new(py, &v).into_any().unbind())),
+                Some(v) => Ok(Some(l.decode_value(py, &v)?.unbind())),
+            }
+        })
+    }
+}
+
+#[pymethods]
+impl Map {
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+    /// BPF_MAP_TYPE_*.
+    #[getter(r#type)]
+    fn map_type(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |m, _| Ok(m.map_type()))
+    }
+    #[getter]
+    fn key_size(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |m, _| Ok(m.key_size()))
+    }
+    #[getter]
+    fn value_size(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |m, _| Ok(m.value_size()))
+    }
+    #[getter]
+    fn max_entries(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |m, _| Ok(m.max_entries()))
+    }
+    /// Settable before load (EBUSY after).
+    #[setter]
+    fn set_max_entries(&self, py: Python<'_>, n: u32) -> PyResult<()> {
+        self.shared.with(py, |o| o.maps_mut()[self.idx].set_max_entries(n).py())
+    }
+    #[getter]
+    fn map_flags(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |m, _| Ok(m.map_flags()))
+    }
+    #[getter]
+    fn fd(&self, py: Python<'_>) -> PyResult<i32> {
+        self.with(py, |m, _| m.fd().py())
+    }
+    #[getter]
+    fn percpu(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(py, |m, _| Ok(m.is_percpu()))
+    }
+
+    /// The value for `key`, or None when absent. `raw=True` returns the bytes as the
+    /// kernel gave them (per-CPU: all CPUs' slots concatenated).
+    #[pyo3(signature = (key, flags = 0, *, raw = false))]
+    fn lookup(&self, py: Python<'_>, key: &Bound<'_, PyAny>, flags: u64, raw: bool) -> PyResult<Option<Py<PyAny>>> {
+        self.get_value(py, key, flags, raw)
+    }
+
+    /// flags: BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK.
+    #[pyo3(signature = (key, value, flags = 0))]
+    fn update(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, flags: u64) -> PyResult<()> {
+        self.with(py, |m, l| {
+            let k = l.key(key)?;
+            let v = l.value(value)?;
+            m.update(&k, &v, flags).py()
+        })
+    }
+
+    /// Delete `key`; BpfError(ENOENT) when absent.
+    #[pyo3(signature = (key, flags = 0))]
+    fn delete(&self, py: Python<'_>, key: &Bound<'_, PyAny>, flags: u64) -> PyResult<()> {
+        self.with(py, |m, l| {
+            let k = l.key(key)?;
+            m.delete(&k, flags).py()
+        })
+    }
+
+    /// Look up and delete in one step; None when absent.
+    #[pyo3(signature = (key, flags = 0))]
+    fn lookup_and_delete(&self, py: Python<'_>, key: &Bound<'_, PyAny>, flags: u64) -> PyResult<Option<Py<PyAny>>> {
+        self.with(py, |m, l| {
+            let k = l.key(key)?;
+            match m.lookup_and_delete(&k, flags).py()? {
+                None => Ok(None),
+                Some(v) => Ok(Some(l.decode_value(py, &v)?.unbind())),
+            }
+        })
+    }
+
+    /// The key after `key` (the first key for None); None at the end.
+    #[pyo3(signature = (key = None))]
+    fn next_key(&self, py: Python<'_>, key: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+        self.with(py, |m, l| {
+            let k = match key {
+                Some(k) => Some(l.key(k)?),
+                None => None,
+            };
+            match m.next_key(k.as_deref()).py()? {
+                None => Ok(None),
+                Some(n) => Ok(Some(l.key.decode(py, &n)?.unbind())),
+            }
+        })
+    }
+
+    /// A snapshot of the keys (the map may change meanwhile).
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.with(py, |m, l| {
+            let out = PyList::empty(py);
+            for k in m.keys().py()? {
+                out.append(l.key.decode(py, &k)?)?;
+            }
+            Ok(out)
+        })
+    }
+
+    /// A snapshot of the values (entries deleted meanwhile are skipped).
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.with(py, |m, l| {
+            let out = PyList::empty(py);
+            for k in m.keys().py()? {
+                if let Some(v) = m.lookup(&k, 0).py()? {
+                    out.append(l.decode_value(py, &v)?)?;
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// A snapshot of (key, value) pairs.
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.with(py, |m, l| {
+            let out = PyList::empty(py);
+            for k in m.keys().py()? {
+                if let Some(v) = m.lookup(&k, 0).py()? {
+                    out.append((l.key.decode(py, &k)?, l.decode_value(py, &v)?))?;
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    #[pyo3(signature = (key, default = None))]
+    fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, default: Option<Py<PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+        Ok(self.get_value(py, key, 0, false)?.or(default))
+    }
+
+    /// Remove `key` and return its value; KeyError (or `default`) when absent.
+    #[pyo3(signature = (key, *default))]
+    fn pop(&self, py: Python<'_>, key: &Bound<'_, PyAny>, default: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let v = self.get_value(py, key, 0, false)?;
+        match v {
+            Some(v) => {
+                self.__delitem__(py, key)?;
+                Ok(v)
+            }
+            None if !default.is_empty() => Ok(default.get_item(0)?.unbind()),
+            None => Err(PyKeyError::new_err(key.clone().unbind())),
+        }
+    }
+
+    /// Delete every key, one by one (as bcc does; races with the BPF side are tolerated).
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |m, _| {
+            for k in m.keys().py()? {
+                match m.delete(&k, 0) {
+                    Ok(()) => {}
+                    Err(e) if e.errno() == libc::ENOENT => {}
+                    Err(e) => return Err(e).py(),
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        match self.get_value(py, key, 0, false)? {
+            Some(v) => Ok(v),
+            None => Err(PyKeyError::new_err(key.clone().unbind())),
+        }
+    }
+
+    fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.update(py, key, value, 0)
+    }
+
+    fn __delitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<()> {
+        match self.delete(py, key, 0) {
+            Err(e) if e.value(py).getattr("errno").and_then(|v| v.extract::<i32>()).ok() == Some(libc::ENOENT) => {
+                Err(PyKeyError::new_err(key.clone().unbind()))
+            }
+            r => r,
+        }
+    }
+
+    fn __contains__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(self.get_value(py, key, 0, true)?.is_some())
+    }
+
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, |m, _| Ok(m.keys().py()?.len()))
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.keys(py)?.try_iter().map(|i| i.into_any())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<rbpf.Map '{}' of '{}'>", self.name, self.shared.name)
+    }
+}

@@ -1,0 +1,203 @@
+"""Ring buffer: raw and BTF-decoded records, callback verdicts and exceptions, Ctrl-C,
+fileno() for selectors."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import struct
+import threading
+import time
+
+import pytest
+
+import rbpf
+from conftest import obj_path
+
+
+@pytest.fixture
+def maps_obj(root):
+    obj = rbpf.Object.open(obj_path("maps"))
+    obj.rodata.target_pid = os.getpid()
+    obj.load()
+    links = obj.attach_all()
+    try:
+        yield obj
+    finally:
+        links.detach()
+        obj.close()
+
+
+def test_raw_records(maps_obj):
+    got: list[bytes] = []
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], got.append) as rb:
+        assert rb.poll(0) == 0
+        for _ in range(3):
+            os.getpid()
+        n = rb.poll(1000)
+        assert n == len(got) >= 3
+        assert all(isinstance(r, bytes) and len(r) == 8 for r in got)
+        calls = [struct.unpack("=Q", r)[0] for r in got]
+        assert calls == sorted(calls) and calls[0] >= 1
+
+
+def test_callback_exception_is_reraised(maps_obj):
+    seen = []
+
+    def cb(rec):
+        seen.append(rec)
+        if len(seen) == 1:
+            raise ValueError("boom from callback")
+
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], cb) as rb:
+        os.getpid()
+        os.getpid()
+        with pytest.raises(ValueError, match="boom from callback"):
+            rb.poll(1000)
+        assert len(seen) == 1  # consumption stopped at the failing record
+        # The next record is still there for the next call.
+        assert rb.consume() >= 1
+        assert len(seen) >= 2
+
+
+def test_nonzero_return_stops(maps_obj):
+    got = []
+
+    def cb(rec):
+        got.append(rec)
+        return 1
+
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], cb) as rb:
+        for _ in range(3):
+            os.getpid()
+        assert rb.consume() == 1
+        assert len(got) == 1
+
+
+def test_fileno_with_selectors(maps_obj):
+    got = []
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], got.append) as rb:
+        fd = rb.fileno()
+        assert fd >= 0
+        sel = selectors.DefaultSelector()
+        sel.register(fd, selectors.EVENT_READ)
+        os.getpid()
+        assert sel.select(timeout=2)
+        sel.close()
+        assert rb.consume() >= 1 and got
+
+
+def test_ctrl_c_interrupts_poll(maps_obj):
+    # No traffic: stop the BPF side from producing during the wait.
+    rb = rbpf.RingBuffer(maps_obj.maps["ringbuf"], lambda r: None)
+    main = threading.get_ident()
+    timer = threading.Timer(0.3, lambda: signal.pthread_kill(main, signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            while True:
+                rb.poll(-1)
+    finally:
+        timer.cancel()
+        rb.close()
+    assert time.monotonic() - start < 5
+
+
+def test_closed_ring_buffer(maps_obj):
+    rb = rbpf.RingBuffer(maps_obj.maps["ringbuf"], lambda r: None)
+    rb.close()
+    rb.close()
+    with pytest.raises(rbpf.BpfError):
+        rb.poll(0)
+
+
+def test_non_ringbuf_map_is_einval(maps_obj):
+    with pytest.raises(rbpf.BpfError) as ei:
+        rbpf.RingBuffer(maps_obj.maps["array_map"], lambda r: None)
+    assert ei.value.errno == 22
+
+
+def test_decoded_exec_events(root, gated_child):
+    with rbpf.Object.open(obj_path("execsnoop")) as obj:
+        obj.load()
+        events = []
+        with obj.attach_all(), rbpf.RingBuffer(
+            obj.maps["events"], events.append, value_type="struct exec_event"
+        ) as rb:
+            child = gated_child("/bin/true")
+            child.release()
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not any(e.pid == child.pid for e in events):
+                rb.poll(100)
+        mine = [e for e in events if e.pid == child.pid]
+        assert mine, f"no exec event for pid {child.pid} among {len(events)}"
+        e = mine[0]
+        assert isinstance(e, rbpf.Struct)
+        assert e.ppid == os.getpid() or e.ppid > 0
+        assert e.comm.split(b"\0")[0] == b"true"
+        assert e.filename.split(b"\0")[0] == b"/bin/true"
+        assert e.ts_ns > 0
+        assert set(e._asdict()) == {"pid", "ppid", "ts_ns", "comm", "filename"}
+
+
+def test_two_rings_one_buffer(root):
+    with rbpf.Object.open(obj_path("maps")) as a, rbpf.Object.open(obj_path("maps")) as b:
+        for o in (a, b):
+            o.rodata.target_pid = os.getpid()
+            o.load()
+        got = {"a": 0, "b": 0}
+        rb = rbpf.RingBuffer()
+        rb.add(a.maps["ringbuf"], lambda r: got.__setitem__("a", got["a"] + 1))
+        rb.add(b.maps["ringbuf"], lambda r: got.__setitem__("b", got["b"] + 1))
+        assert rb.ring_count == 2
+        with a.attach_all(), b.attach_all():
+            os.getpid()
+        rb.poll(1000)
+        rb.consume()
+        rb.close()
+        assert got["a"] >= 1 and got["b"] >= 1
+
+
+def test_asyncio_add_reader(maps_obj):
+    import asyncio
+
+    got: list[bytes] = []
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], got.append) as rb:
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            done = asyncio.Event()
+
+            def ready() -> None:
+                rb.consume()
+                if got:
+                    done.set()
+
+            loop.add_reader(rb.fileno(), ready)
+            try:
+                os.getpid()
+                await asyncio.wait_for(done.wait(), 5)
+            finally:
+                loop.remove_reader(rb.fileno())
+
+        asyncio.run(main())
+    assert got
+
+
+def test_records_decoded_by_btf_typedef(maps_obj):
+    got = []
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], got.append, value_type="__u64") as rb:
+        os.getpid()
+        os.getpid()
+        assert rb.poll(1000) >= 2
+    assert all(isinstance(v, int) for v in got)
+    assert got == sorted(got) and got[0] >= 1
+
+
+def test_unknown_value_type_is_enoent(maps_obj):
+    with pytest.raises(rbpf.BpfError) as ei:
+        rbpf.RingBuffer(maps_obj.maps["ringbuf"], print, value_type="struct no_such_type")
+    assert ei.value.errno == 2
+    assert "no_such_type" in ei.value.strerror
