@@ -7,6 +7,7 @@
 //   pid (tgid after exec), ppid (task->real_parent->tgid through CO-RE),
 //   ts_ns (bpf_ktime_get_ns), comm (after exec), filename (the tracepoint's
 //   __data_loc field: the path given to execve, truncated to 63 bytes).
+// `struct exec_event` is in the object's BTF (anchored by .bss `exec_event_type`).
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -20,6 +21,10 @@ struct exec_event {
 	char comm[16];
 	char filename[64];
 };
+
+// clang puts only the types of globals and functions into BTF; this .bss pointer keeps
+// `struct exec_event` there so user space can decode ring records by type name.
+struct exec_event *exec_event_type __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

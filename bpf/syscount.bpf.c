@@ -6,7 +6,8 @@
 // Counts the syscalls of one process (tgid == target_pid; 0 = every process):
 //   counts    HASH    u32 syscall id -> u64 count        (tracepoint program)
 //   total     .bss    u64, every counted syscall           (tracepoint program)
-//   events    RINGBUF struct event, one per syscall == watch_syscall (-1 = none)
+//   events    RINGBUF struct event, one per syscall == watch_syscall (-1 = none);
+//             `struct event` is in the object's BTF (anchored by .bss `event_type`)
 //   raw_total .bss    u64, counted by the raw_tp program  `count_raw`
 //   btf_total .bss    u64, counted by the tp_btf program  `count_btf`
 // Tests that only need one attach kind disable the others with autoload.
@@ -29,6 +30,10 @@ struct event {
 	__u32 syscall_id;
 	char comm[16];
 };
+
+// clang puts only the types of globals and functions into BTF; this .bss pointer keeps
+// `struct event` there so user space can decode ring records by type name.
+struct event *event_type __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -20,6 +20,9 @@
 #define rbpf_raw_tracepoint_opts__last_field cookie
 #define rbpf_trace_opts__last_field cookie
 #define rbpf_ring_buffer_opts__last_field sz
+#define rbpf_user_ring_buffer_opts__last_field sz
+#define rbpf_perf_buffer_opts__last_field sample_period
+#define rbpf_map_batch_opts__last_field flags
 #define rbpf_uprobe_opts__last_field attach_mode
 #define rbpf_uprobe_multi_opts__last_field session
 #define rbpf_usdt_opts__last_field usdt_cookie
@@ -74,10 +77,23 @@ struct rbpf_map;
 struct rbpf_object;
 
 /**
+ * A perf buffer over a BPF_MAP_TYPE_PERF_EVENT_ARRAY map (libbpf's `struct
+ * perf_buffer`). Owned by the caller: free it with `rbpf_perf_buffer_free`; use it from
+ * one thread at a time, never free it from its own callback.
+ */
+struct rbpf_perf_buffer;
+
+/**
  * A program of an object (libbpf's `struct bpf_program`). Borrowed: owned by its
  * object and valid until `rbpf_object_close`; never freed by the caller.
  */
 struct rbpf_program;
+
+/**
+ * One ring of a ring buffer manager (libbpf's `struct ring`). Borrowed: owned by its
+ * `rbpf_ring_buffer` and valid until `rbpf_ring_buffer_free`.
+ */
+struct rbpf_ring;
 
 /**
  * A ring buffer manager (libbpf's `struct ring_buffer`). Owned by the caller: free it
@@ -87,10 +103,77 @@ struct rbpf_program;
 struct rbpf_ring_buffer;
 
 /**
+ * A producer over a user ring buffer map. Owned by the caller: free it with
+ * `rbpf_user_ring_buffer_free`. One producer: use it from one thread at a time.
+ */
+struct rbpf_user_ring_buffer;
+
+/**
+ * Options for creating a user ring buffer producer (libbpf's `user_ring_buffer_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_user_ring_buffer_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_user_ring_buffer_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+};
+
+/**
+ * Called per sample with the CPU it came from; data is valid during the call only.
+ */
+typedef void (*rbpf_perf_buffer_sample_fn)(void *ctx, int cpu, void *data, uint32_t size);
+
+/**
+ * Called when the kernel dropped `cnt` samples of `cpu` because its buffer was full.
+ */
+typedef void (*rbpf_perf_buffer_lost_fn)(void *ctx, int cpu, uint64_t cnt);
+
+/**
+ * Options for creating a perf buffer (libbpf's `perf_buffer_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_perf_buffer_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_perf_buffer_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Samples per wakeup (the event's sample_period / wakeup_events); 0 means 1.
+     */
+    uint64_t sample_period;
+};
+
+/**
  * A print callback: the level and the finished message ("rbpf: ...", ending in a
  * newline). Its return value is ignored.
  */
 typedef int (*rbpf_print_fn_t)(enum rbpf_print_level level, const char *msg);
+
+/**
+ * Options for the batch map operations (libbpf's `bpf_map_batch_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_map_batch_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_map_batch_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Per-element flags (BPF_ANY / BPF_NOEXIST / BPF_EXIST / BPF_F_LOCK).
+     */
+    uint64_t elem_flags;
+    /**
+     * Flags of the batch command itself (none defined by the kernel today).
+     */
+    uint64_t flags;
+};
 
 /**
  * Options for opening an object (libbpf's `bpf_object_open_opts`).
@@ -755,6 +838,90 @@ int32_t rbpf_btf_find_by_name_kind(const struct rbpf_btf *btf, const char *name,
 int64_t rbpf_btf_resolve_size(const struct rbpf_btf *btf, uint32_t type_id);
 
 /**
+ * Map the BPF_MAP_TYPE_USER_RINGBUF map `map_fd` for writing. `opts` may be NULL.
+ * NULL with errno on error (EINVAL for any other map type).
+ */
+struct rbpf_user_ring_buffer *rbpf_user_ring_buffer_new(int map_fd,
+                                                        const struct rbpf_user_ring_buffer_opts *opts);
+
+/**
+ * Reserve `size` bytes (8-byte aligned) to fill and then submit or discard. NULL with
+ * errno E2BIG when the sample can never fit the ring, ENOSPC when it is full now.
+ */
+void *rbpf_user_ring_buffer_reserve(struct rbpf_user_ring_buffer *rb, uint32_t size);
+
+/**
+ * As `rbpf_user_ring_buffer_reserve`, waiting up to `timeout_ms` (-1: forever) for a
+ * BPF program to drain space. NULL with errno ENOSPC on timeout.
+ */
+void *rbpf_user_ring_buffer_reserve_blocking(struct rbpf_user_ring_buffer *rb,
+                                             uint32_t size,
+                                             int timeout_ms);
+
+/**
+ * Hand a reserved sample to the kernel. A pointer that is not a reserved sample of
+ * this ring is ignored (errno EINVAL, message in rbpf_last_error).
+ */
+void rbpf_user_ring_buffer_submit(struct rbpf_user_ring_buffer *rb, void *sample);
+
+/**
+ * Give a reserved sample's space back unseen by the kernel.
+ */
+void rbpf_user_ring_buffer_discard(struct rbpf_user_ring_buffer *rb, void *sample);
+
+/**
+ * Unmap and free the producer (samples not submitted are lost). NULL is a no-op.
+ */
+void rbpf_user_ring_buffer_free(struct rbpf_user_ring_buffer *rb);
+
+/**
+ * Open `page_cnt` pages (a power of 2) of buffer per CPU for the PERF_EVENT_ARRAY map
+ * `map_fd`; `sample_cb` / `lost_cb` (either may be NULL) get `ctx`. `opts` may be NULL.
+ */
+struct rbpf_perf_buffer *rbpf_perf_buffer_new(int map_fd,
+                                              size_t page_cnt,
+                                              rbpf_perf_buffer_sample_fn sample_cb,
+                                              rbpf_perf_buffer_lost_fn lost_cb,
+                                              void *ctx,
+                                              const struct rbpf_perf_buffer_opts *opts);
+
+/**
+ * Wait up to `timeout_ms` (-1: forever), then read the buffers with data. The number
+ * of events handled (samples and lost notices), or a negative errno; EINTR gives 0.
+ */
+int rbpf_perf_buffer_poll(struct rbpf_perf_buffer *pb, int timeout_ms);
+
+/**
+ * Read every buffer without waiting. Events handled or a negative errno.
+ */
+int rbpf_perf_buffer_consume(struct rbpf_perf_buffer *pb);
+
+/**
+ * Read buffer `buf_idx` (0 .. rbpf_perf_buffer_buffer_cnt) only. -EINVAL for a bad index.
+ */
+int rbpf_perf_buffer_consume_buffer(struct rbpf_perf_buffer *pb, size_t buf_idx);
+
+/**
+ * Number of per-CPU buffers (0 with errno EINVAL for a bad handle).
+ */
+size_t rbpf_perf_buffer_buffer_cnt(const struct rbpf_perf_buffer *pb);
+
+/**
+ * The perf event fd of buffer `buf_idx`, or -EINVAL.
+ */
+int rbpf_perf_buffer_buffer_fd(const struct rbpf_perf_buffer *pb, size_t buf_idx);
+
+/**
+ * The epoll fd that becomes readable when some buffer has data.
+ */
+int rbpf_perf_buffer_epoll_fd(const struct rbpf_perf_buffer *pb);
+
+/**
+ * Free the buffer: its events leave the map and are closed. NULL is a no-op.
+ */
+void rbpf_perf_buffer_free(struct rbpf_perf_buffer *pb);
+
+/**
  * The link's fd (a perf event fd for perf-event based links); -1 after detach.
  */
 int rbpf_link_fd(const struct rbpf_link *link);
@@ -895,6 +1062,95 @@ void *rbpf_map_initial_value(const struct rbpf_map *map, size_t *psize);
  * 0, -EINVAL for a wrong size, -EBUSY after load.
  */
 int rbpf_map_set_initial_value(struct rbpf_map *map, const void *data, size_t size);
+
+/**
+ * Pin the loaded map at `path` (NULL: its pin path). -EINVAL when both are missing or
+ * they differ; pinning again at the same path is a no-op.
+ */
+int rbpf_map_pin(struct rbpf_map *map, const char *path);
+
+/**
+ * Remove the pin at `path` (NULL: the pin path). -EINVAL when they differ.
+ */
+int rbpf_map_unpin(struct rbpf_map *map, const char *path);
+
+/**
+ * Whether the map is pinned (by load, rbpf_map_pin, or reused from a pin).
+ */
+bool rbpf_map_is_pinned(const struct rbpf_map *map);
+
+/**
+ * The pin path (set by LIBBPF_PIN_BY_NAME + pin_root_path, rbpf_map_set_pin_path or
+ * rbpf_map_pin), or NULL. Valid until the pin path changes or the object is closed.
+ */
+const char *rbpf_map_pin_path(const struct rbpf_map *map);
+
+/**
+ * Set (or with NULL clear) the path load pins the map at. -EBUSY when the map is
+ * pinned elsewhere already.
+ */
+int rbpf_map_set_pin_path(struct rbpf_map *map, const char *path);
+
+/**
+ * Before load: use the existing map `fd` (dup'ed) instead of creating this one; its
+ * type, sizes and flags come from the kernel. -EBUSY after load.
+ */
+int rbpf_map_reuse_fd(struct rbpf_map *map, int fd);
+
+/**
+ * Before load: use the map `fd` as this map-in-map's inner-map template. -EINVAL for
+ * a map that is not a map-in-map or when set twice.
+ */
+int rbpf_map_set_inner_map_fd(struct rbpf_map *map, int fd);
+
+/**
+ * Freeze the loaded map: user space can no longer write it (BPF_MAP_FREEZE). -EBUSY
+ * while it is mmap'd writable.
+ */
+int rbpf_map_freeze(const struct rbpf_map *map);
+
+/**
+ * Look up `*count` elements from position `in_batch` (NULL: the start) into `keys` and
+ * `values` (per-CPU maps: one 8-byte-aligned slot per possible CPU per value); the next
+ * position goes to `out_batch` (key_size bytes, at least 4). *count = elements read;
+ * -ENOENT once the end is reached (with *count set). As libbpf's bpf_map_lookup_batch.
+ */
+int rbpf_map_lookup_batch(const struct rbpf_map *map,
+                          void *in_batch,
+                          void *out_batch,
+                          void *keys,
+                          void *values,
+                          uint32_t *count,
+                          const struct rbpf_map_batch_opts *opts);
+
+/**
+ * As rbpf_map_lookup_batch, deleting the elements returned.
+ */
+int rbpf_map_lookup_and_delete_batch(const struct rbpf_map *map,
+                                     void *in_batch,
+                                     void *out_batch,
+                                     void *keys,
+                                     void *values,
+                                     uint32_t *count,
+                                     const struct rbpf_map_batch_opts *opts);
+
+/**
+ * Update `*count` key/value pairs (opts->elem_flags: BPF_ANY, BPF_NOEXIST, ...).
+ * *count = elements updated, also on error.
+ */
+int rbpf_map_update_batch(const struct rbpf_map *map,
+                          const void *keys,
+                          const void *values,
+                          uint32_t *count,
+                          const struct rbpf_map_batch_opts *opts);
+
+/**
+ * Delete `*count` keys. *count = keys deleted; -ENOENT at the first missing key.
+ */
+int rbpf_map_delete_batch(const struct rbpf_map *map,
+                          const void *keys,
+                          uint32_t *count,
+                          const struct rbpf_map_batch_opts *opts);
 
 /**
  * Open a BPF ELF object file: parse it (ELF, BTF, programs, maps, globals) without
@@ -1161,6 +1417,102 @@ int rbpf_ring_buffer_epoll_fd(const struct rbpf_ring_buffer *rb);
  * Free the manager (unmaps the rings, closes its fds). NULL is a no-op.
  */
 void rbpf_ring_buffer_free(struct rbpf_ring_buffer *rb);
+
+/**
+ * The ring at `idx` (in the order maps were added), for per-ring positions and
+ * consumption; NULL with errno ENOENT when there is no such ring. Owned by `rb`.
+ */
+struct rbpf_ring *rbpf_ring_buffer_ring(struct rbpf_ring_buffer *rb, uint32_t idx);
+
+/**
+ * The ring's consumer position (bytes consumed since creation).
+ */
+unsigned long rbpf_ring_consumer_pos(const struct rbpf_ring *r);
+
+/**
+ * The ring's producer position (bytes produced since creation).
+ */
+unsigned long rbpf_ring_producer_pos(const struct rbpf_ring *r);
+
+/**
+ * Bytes produced and not yet consumed (record headers and padding included).
+ */
+size_t rbpf_ring_avail_data_size(const struct rbpf_ring *r);
+
+/**
+ * The size of the ring's data area (the map's max_entries).
+ */
+size_t rbpf_ring_size(const struct rbpf_ring *r);
+
+/**
+ * The ring's map fd (the manager's own dup of the fd given to new/add).
+ */
+int rbpf_ring_map_fd(const struct rbpf_ring *r);
+
+/**
+ * Consume every available record of this ring only. Count or a negative errno.
+ */
+int rbpf_ring_consume(struct rbpf_ring *r);
+
+/**
+ * Consume at most `n` available records of this ring. Count or a negative errno.
+ */
+int rbpf_ring_consume_n(struct rbpf_ring *r, size_t n);
+
+/**
+ * bpf_map_lookup_batch on a map fd; see rbpf_map_lookup_batch.
+ */
+int rbpf_sys_map_lookup_batch(int fd,
+                              void *in_batch,
+                              void *out_batch,
+                              void *keys,
+                              void *values,
+                              uint32_t *count,
+                              const struct rbpf_map_batch_opts *opts);
+
+/**
+ * bpf_map_lookup_and_delete_batch on a map fd.
+ */
+int rbpf_sys_map_lookup_and_delete_batch(int fd,
+                                         void *in_batch,
+                                         void *out_batch,
+                                         void *keys,
+                                         void *values,
+                                         uint32_t *count,
+                                         const struct rbpf_map_batch_opts *opts);
+
+/**
+ * bpf_map_update_batch on a map fd.
+ */
+int rbpf_sys_map_update_batch(int fd,
+                              const void *keys,
+                              const void *values,
+                              uint32_t *count,
+                              const struct rbpf_map_batch_opts *opts);
+
+/**
+ * bpf_map_delete_batch on a map fd.
+ */
+int rbpf_sys_map_delete_batch(int fd,
+                              const void *keys,
+                              uint32_t *count,
+                              const struct rbpf_map_batch_opts *opts);
+
+/**
+ * bpf_map_freeze on a map fd.
+ */
+int rbpf_sys_map_freeze(int fd);
+
+/**
+ * bpf_obj_pin: pin any BPF object fd (map, program, link) at a bpffs path.
+ */
+int rbpf_sys_obj_pin(int fd, const char *pathname);
+
+/**
+ * bpf_obj_get: a new fd (owned by the caller: close() it) for the object pinned at
+ * `pathname`, or a negative errno (-ENOENT when nothing is pinned there).
+ */
+int rbpf_sys_obj_get(const char *pathname);
 
 #ifdef __cplusplus
 }  // extern "C"

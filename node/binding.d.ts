@@ -9,6 +9,50 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * A batch position (libbpf's in_batch / out_batch pair), advanced by each
+ * lookupBatch / lookupAndDeleteBatch call.
+ */
+export declare class NativeBatchCursor {
+  constructor()
+  /** True once a call reached the end of the map. */
+  get done(): boolean
+  /** Start over from the first element. */
+  reset(): void
+}
+
+export declare class NativeBtf {
+  /** The running kernel's BTF (/sys/kernel/btf/vmlinux), parsed once per process. */
+  static vmlinux(): NativeBtf
+  /** Raw BTF or an ELF file's .BTF section; `base` parses it as split BTF. */
+  static fromFile(path: string, base?: NativeBtf | undefined | null): NativeBtf
+  /** Number of type ids including void (libbpf's btf__type_cnt). */
+  get typeCnt(): number
+  /** First type id of this BTF (0, or the base's type count for split BTF). */
+  get startId(): number
+  /**
+   * Type id by name: a C name ("struct event", "u32") or, with `kind`, a bare name of
+   * that kind (libbpf's btf__find_by_name_kind). None when absent.
+   */
+  findByName(name: string, kind?: string | undefined | null): number | null
+  /** One type as a plain object (see index.d.ts `BtfType`). */
+  typeById(id: number): Record<string, unknown>
+  /** Size in bytes of a type (id or C name), through typedefs and modifiers. */
+  resolveSize(t: number | string): number
+  /** A C-like spelling of a type: "struct event", "char[16]", "const char *". */
+  describe(t: number | string): string
+  /**
+   * Decode bytes as a type (id or C name): numbers, bigint (64-bit), Buffer
+   * (char[N]), arrays, objects.
+   */
+  decode(t: number | string, data: Uint8Array): unknown
+  /**
+   * Encode a value as a type (id or C name) into a new Buffer of the type's size
+   * (members the value leaves out are zero).
+   */
+  encode(type: number | string, value: unknown): Buffer
+}
+
 export declare class NativeLink {
   get fd(): number
   get detached(): boolean
@@ -30,6 +74,8 @@ export declare class NativeMap {
   setMaxEntries(n: number): void
   /** Typed lookup; undefined when the key is absent. `raw` returns the value bytes. */
   lookup(key: unknown, flags: number | bigint, raw: boolean): unknown | null
+  /** Lookup and delete (queues, stacks, hashes); undefined when absent. */
+  lookupAndDelete(key: unknown, flags: number | bigint, raw: boolean): unknown | null
   update(key: unknown, value: unknown, flags: number | bigint): void
   /** Delete a key; false when it was absent (ENOENT). */
   delete(key: unknown): boolean
@@ -37,6 +83,20 @@ export declare class NativeMap {
   keys(raw: boolean): Array<unknown>
   /** Every entry as [key, value], keys and values decoded (raw: Buffers). */
   entries(raw: boolean): Array<[unknown, unknown]>
+  /** Up to `count` entries from `cursor` on (BPF_MAP_LOOKUP_BATCH), advancing it. */
+  lookupBatch(cursor: NativeBatchCursor, count: number, options: object | undefined | null, raw: boolean): Array<[unknown, unknown]>
+  /** As lookupBatch, deleting what it returns (BPF_MAP_LOOKUP_AND_DELETE_BATCH). */
+  lookupAndDeleteBatch(cursor: NativeBatchCursor, count: number, options: object | undefined | null, raw: boolean): Array<[unknown, unknown]>
+  /**
+   * BPF_MAP_UPDATE_BATCH: keys and values as arrays (typed like set()) or packed
+   * Buffers. Returns how many were updated.
+   */
+  updateBatch(keys: unknown[] | Uint8Array, values: unknown[] | Uint8Array, options?: Record<string, unknown> | undefined | null): number
+  /**
+   * BPF_MAP_DELETE_BATCH: keys as an array or a packed Buffer. Returns how many
+   * were deleted (a missing key is ENOENT).
+   */
+  deleteBatch(keys: unknown[] | Uint8Array, options?: Record<string, unknown> | undefined | null): number
 }
 
 export declare class NativeObject {
@@ -54,6 +114,8 @@ export declare class NativeObject {
   attachAll(): Array<NativeLink>
   /** Drop the object: its maps and programs close; links stay. Idempotent. */
   close(): void
+  /** The object's own BTF (None without a .BTF section); EBADF once closed. */
+  btf(): NativeBtf | null
   /** Global-data sections present in the object (".data", ".rodata", ".data.custom", ...). */
   datasecs(): Array<string>
   /** Variable names of one global-data section; EINVAL-free: unknown section → []. */
@@ -63,6 +125,44 @@ export declare class NativeObject {
   getGlobal(section: string, name: string): unknown | null
   /** Write one global variable (before load: the image; after: the live map). */
   setGlobal(section: string, name: string, value: unknown): void
+}
+
+export declare class NativePerfBuffer {
+  /**
+   * Open a buffer of `pageCnt` pages per CPU over a PERF_EVENT_ARRAY map; `valueType`
+   * ("struct event") decodes samples by the map's object BTF; `options` are the
+   * core's perf_buffer_opts (`samplePeriod`).
+   */
+  constructor(map: NativeMap, pageCnt: number, valueType?: string | undefined | null, options?: object | undefined | null)
+  /** Number of per-CPU buffers (libbpf's perf_buffer__buffer_cnt). */
+  get bufferCnt(): number
+  get epollFd(): number
+  /** The perf event fd of buffer `idx` (libbpf's perf_buffer__buffer_fd). */
+  bufferFd(idx: number): number
+  /** The CPU of buffer `idx`. */
+  bufferCpu(idx: number): number
+  /**
+   * Wait up to `timeoutMs` (-1: forever; blocks the JS thread), then read the buffers
+   * with data: `sample(cpu, record)` per sample (non-zero stops), `lost(cpu, count)`
+   * per lost-sample notice. Returns the number of events handled.
+   */
+  poll(timeoutMs: number, sample: (cpu: number, record: unknown) => number, lost: (cpu: number, count: number) => void): number
+  /** Read every buffer without waiting; callbacks as poll(). */
+  consume(sample: (cpu: number, record: unknown) => number, lost: (cpu: number, count: number) => void): number
+  /** Read one buffer (libbpf's perf_buffer__consume_buffer); callbacks as poll(). */
+  consumeBuffer(idx: number, sample: (cpu: number, record: unknown) => number, lost: (cpu: number, count: number) => void): number
+  /**
+   * Start the background waiter; `wake()` is called (on the JS thread) whenever a
+   * buffer has data, at most once until `rearm()`. No-op when already running.
+   */
+  start(wake: () => void): void
+  /** Let the waiter post the next wake-up (called after draining). */
+  rearm(): void
+  /** Stop the waiter; it ends within one wait slice. Idempotent. */
+  stop(): void
+  get running(): boolean
+  /** Stop the waiter, take the events out of the map and unmap the buffers. */
+  close(): void
 }
 
 export declare class NativeProgram {

@@ -835,9 +835,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeBatchCursor = nativeBinding.NativeBatchCursor
+module.exports.NativeBtf = nativeBinding.NativeBtf
 module.exports.NativeLink = nativeBinding.NativeLink
 module.exports.NativeMap = nativeBinding.NativeMap
 module.exports.NativeObject = nativeBinding.NativeObject
+module.exports.NativePerfBuffer = nativeBinding.NativePerfBuffer
 module.exports.NativeProgram = nativeBinding.NativeProgram
 module.exports.NativeRingBuffer = nativeBinding.NativeRingBuffer
 module.exports.logPending = nativeBinding.logPending

@@ -108,8 +108,10 @@ export declare class BpfMap<K = any, V = any> implements Iterable<[K, V]> {
   setMaxEntries(n: number): void
   /** The value (per-CPU maps: an array, one per possible CPU), or undefined. */
   get(key: K | Uint8Array): V | undefined
-  lookup(key: K | Uint8Array, flags?: number | bigint): V | undefined
-  lookupRaw(key: K | Uint8Array, flags?: number | bigint): Buffer | undefined
+  lookup(key: K | Uint8Array, flags?: number | bigint, options?: { raw?: false }): V | undefined
+  lookup(key: K | Uint8Array, flags: number | bigint | undefined, options: { raw: true }): Buffer | undefined
+  lookupAndDelete(key: K | Uint8Array, flags?: number | bigint, options?: { raw?: false }): V | undefined
+  lookupAndDelete(key: K | Uint8Array, flags: number | bigint | undefined, options: { raw: true }): Buffer | undefined
   has(key: K | Uint8Array): boolean
   set(key: K | Uint8Array, value: V | Uint8Array): this
   /** flags: BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK. */

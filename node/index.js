@@ -176,6 +176,12 @@ class BpfObject {
     return p
   }
 
+  /** The object's own BTF (a Btf), or undefined when it has no .BTF section. */
+  get btf () {
+    const b = call(() => this.#n.btf())
+    return b ? new Btf(b) : undefined
+  }
+
   /** Names of the object's global-data sections. */
   get datasecs () { return call(() => this.#n.datasecs()) }
 
@@ -308,6 +314,12 @@ function flagsArg (flags) {
   throw new TypeError('flags must be a number or bigint')
 }
 
+function rawOpt (options, what) {
+  const o = checkOpts(options, what) || {}
+  for (const k of Object.keys(o)) if (k !== 'raw') throw new TypeError(`${what}: unknown option '${k}' (known: raw)`)
+  return Boolean(o.raw)
+}
+
 function keyArg (k) {
   if (k === undefined || k === null) throw new TypeError('map key must not be null or undefined')
   return k
@@ -340,10 +352,19 @@ class BpfMap {
 
   /** The value for `key`, or undefined when absent. */
   get (key) { return call(() => this.#n.lookup(keyArg(key), 0, false)) ?? undefined }
-  lookup (key, flags) { return call(() => this.#n.lookup(keyArg(key), flagsArg(flags), false)) ?? undefined }
-  /** The value's raw bytes (a Buffer), or undefined. */
-  lookupRaw (key, flags) { return call(() => this.#n.lookup(keyArg(key), flagsArg(flags), true)) ?? undefined }
-  has (key) { return this.lookupRaw(key) !== undefined }
+  /** As get(), with lookup flags (BPF_F_LOCK); `{ raw: true }` returns the value's bytes. */
+  lookup (key, flags, options) {
+    const raw = rawOpt(options, 'BpfMap.lookup')
+    return call(() => this.#n.lookup(keyArg(key), flagsArg(flags), raw)) ?? undefined
+  }
+
+  /** Look up and delete in one step (queues, stacks, hashes); undefined when absent. */
+  lookupAndDelete (key, flags, options) {
+    const raw = rawOpt(options, 'BpfMap.lookupAndDelete')
+    return call(() => this.#n.lookupAndDelete(keyArg(key), flagsArg(flags), raw)) ?? undefined
+  }
+
+  has (key) { return call(() => this.#n.lookup(keyArg(key), 0, true)) !== null }
   set (key, value) {
     call(() => this.#n.update(keyArg(key), value, 0))
     return this
@@ -354,6 +375,35 @@ class BpfMap {
   /** True if the key existed. */
   delete (key) { return call(() => this.#n.delete(keyArg(key))) }
 
+  /**
+   * Up to `count` entries from `cursor` on, as [key, value] pairs (BPF_MAP_LOOKUP_BATCH);
+   * the cursor advances and `cursor.done` turns true at the end of the map. ENOSPC: a
+   * hash bucket holds more than `count` elements, ask for more. Options: the core's
+   * bpf_map_batch_opts (`elemFlags`, `flags`) and `raw` (Buffers).
+   */
+  lookupBatch (cursor, count, options) {
+    const [raw, o] = batchOpts(options, 'BpfMap.lookupBatch')
+    return call(() => this.#n.lookupBatch(cursorNative(cursor), countArg(count), o, raw))
+  }
+
+  /** As lookupBatch, deleting what it returns (start each walk with a new cursor). */
+  lookupAndDeleteBatch (cursor, count, options) {
+    const [raw, o] = batchOpts(options, 'BpfMap.lookupAndDeleteBatch')
+    return call(() => this.#n.lookupAndDeleteBatch(cursorNative(cursor), countArg(count), o, raw))
+  }
+
+  /** Update many keys at once (arrays typed as for set(), or packed Buffers). Returns the count. */
+  updateBatch (keys, values, options) {
+    const o = checkOpts(options, 'BpfMap.updateBatch')
+    return call(() => this.#n.updateBatch(keys, values, o))
+  }
+
+  /** Delete many keys at once (an array or a packed Buffer). Returns the count. */
+  deleteBatch (keys, options) {
+    const o = checkOpts(options, 'BpfMap.deleteBatch')
+    return call(() => this.#n.deleteBatch(keys, o))
+  }
+
   * keys () { yield * call(() => this.#n.keys(false)) }
   * values () { for (const [, v] of call(() => this.#n.entries(false))) yield v }
   * entries () { yield * call(() => this.#n.entries(false)) }
@@ -363,79 +413,166 @@ class BpfMap {
   }
 }
 
-// ---------------------------------------------------------------- RingBuffer
+/**
+ * The position of a batch walk over a map (libbpf's in_batch / out_batch): pass the
+ * same cursor to successive lookupBatch calls; `done` once the end was reached.
+ */
+class BatchCursor {
+  #n = new native.NativeBatchCursor()
+  constructor () { cursors.set(this, this.#n) }
+  get done () { return this.#n.done }
+  /** Start over from the first element. */
+  reset () { this.#n.reset() }
+}
+
+const cursors = new WeakMap()
+function cursorNative (c) {
+  const n = cursors.get(c)
+  if (!n) throw new TypeError('expected a BatchCursor (new BatchCursor())')
+  return n
+}
+
+function countArg (count) {
+  if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) throw new TypeError('count must be a non-negative integer')
+  return count
+}
+
+function batchOpts (options, what) {
+  const o = checkOpts(options, what)
+  if (!o) return [false, undefined]
+  const { raw, ...rest } = o
+  return [Boolean(raw), rest]
+}
+
+// ---------------------------------------------------------------- Btf
 
 /**
- * Consumer of BPF ring buffer maps (libbpf's ring_buffer).
+ * BPF Type Format data: the kernel's (`Btf.vmlinux()`), a file's (`Btf.fromFile(path)`:
+ * raw BTF or an ELF object's .BTF) or an object's own (`obj.btf`, valid while the
+ * object is open). Types are addressed by id (1 .. typeCnt - 1) or C name.
+ */
+class Btf {
+  #n
+  constructor (n) {
+    if (!(n instanceof native.NativeBtf)) throw new TypeError('use Btf.vmlinux(), Btf.fromFile(path) or obj.btf')
+    this.#n = n
+    btfs.set(this, n)
+  }
+
+  /** The running kernel's BTF (/sys/kernel/btf/vmlinux), parsed once per process. */
+  static vmlinux () { return new Btf(call(() => native.NativeBtf.vmlinux())) }
+
+  /** Raw BTF or an ELF file's .BTF; `{ base }` (a Btf) parses split BTF (kernel modules). */
+  static fromFile (path, options) {
+    if (typeof path !== 'string') throw new TypeError('Btf.fromFile: expected a path')
+    const o = checkOpts(options, 'Btf.fromFile') || {}
+    for (const k of Object.keys(o)) if (k !== 'base') throw new TypeError(`Btf.fromFile: unknown option '${k}' (known: base)`)
+    let base = null
+    if (o.base !== undefined && o.base !== null) {
+      base = btfs.get(o.base)
+      if (!base) throw new TypeError('Btf.fromFile: base must be a Btf')
+    }
+    return new Btf(call(() => native.NativeBtf.fromFile(path, base)))
+  }
+
+  /** Number of type ids including void 0 (libbpf's btf__type_cnt). */
+  get typeCnt () { return call(() => this.#n.typeCnt) }
+  /** First id of this BTF's own types (non-zero for split BTF). */
+  get startId () { return call(() => this.#n.startId) }
+
+  /**
+   * The id of a type, or undefined. Without `kind`, `name` is a C name ('struct
+   * task_struct', 'union u', 'enum e', 'u32'); with `kind` ('struct', 'typedef',
+   * 'func', ... libbpf's kind names) a bare name of that kind.
+   */
+  findByName (name, kind) {
+    if (typeof name !== 'string') throw new TypeError('Btf.findByName: name must be a string')
+    if (kind !== undefined && kind !== null && typeof kind !== 'string') throw new TypeError('Btf.findByName: kind must be a string')
+    return call(() => this.#n.findByName(name, kind ?? null)) ?? undefined
+  }
+
+  /** One type as a plain object: { id, kind, name, size?, typeId?, members?, ... }. */
+  typeById (id) { return call(() => this.#n.typeById(id)) }
+  /** Size in bytes of a type (id or C name). */
+  resolveSize (type) { return call(() => this.#n.resolveSize(type)) }
+  /** C spelling of a type (id or C name): 'struct event', 'char[16]'. */
+  describe (type) { return call(() => this.#n.describe(type)) }
+  /** Decode bytes as a type (id or C name), as map values are decoded. */
+  decode (type, bytes) {
+    if (!isBytes(bytes)) throw new TypeError('Btf.decode: expected a Buffer or Uint8Array')
+    return call(() => this.#n.decode(type, bytes))
+  }
+
+  /** Encode a value as a type (id or C name) into a new Buffer of its size. */
+  encode (type, value) { return call(() => this.#n.encode(type, value)) }
+
+  [util.inspect.custom] () {
+    try { return `Btf types=${this.typeCnt}` } catch { return 'Btf <closed>' }
+  }
+}
+
+const btfs = new WeakMap()
+
+// ---------------------------------------------------------------- event buffers
+
+// Module-private hooks between EventBuffer and its subclasses.
+const kPoll = Symbol('poll')
+const kConsume = Symbol('consume')
+const kDeliver = Symbol('deliver')
+const kAutoStart = Symbol('autoStart')
+const kFail = Symbol('fail')
+
+function closedError (what) {
+  return new BpfError(`${what} is closed`, os.constants.errno.EBADF, 'EBADF')
+}
+
+/**
+ * What RingBuffer and PerfBuffer share: synchronous poll/consume, the background
+ * waiter and the JS side of delivery (callback, 'data' listeners, `for await`).
  *
- * Two ways to read:
- * - synchronous, as in C: `poll(timeoutMs)` / `consume()` call each ring's callback
- *   for every record (a non-zero return stops); `poll` blocks the JS thread.
- * - background: a native thread waits on the rings and wakes the JS thread, which
+ * - synchronous, as in C: `poll(timeoutMs)` / `consume()` call the callback for every
+ *   record (a non-zero return stops); `poll` blocks the JS thread.
+ * - background: a native thread waits on the buffer and wakes the JS thread, which
  *   drains everything ready in one batch. It runs while the buffer has a callback, an
  *   async iterator or a 'data' listener (it starts by itself; `stop()` / `start()`
- *   control it). Records go to the ring's callback, else to `for await` iterators and
- *   'data' listeners.
+ *   control it). Records go to the callback, else to `for await` iterators and 'data'
+ *   listeners.
  *
  * Keeping the process alive: a buffer never keeps Node running by itself (an idle
  * buffer lets the process exit), except while a `for await` loop is waiting for the
- * next record or after `rb.ref()`.
- *
- * Records are Buffers, or objects decoded by BTF with `{ valueType: 'struct event' }`.
+ * next record or after `ref()`.
  */
-class RingBuffer extends EventEmitter {
+class EventBuffer extends EventEmitter {
   #n
-  #callbacks = []
+  #what
   #closed = false
   #queue = []
   #waiters = [] // pending iterator next() resolvers
   #iterators = 0
   #refs = 0
   #keepAlive = null
-  #highWaterMark
+  #highWaterMark = 4096
   #paused = false
 
-  constructor (map, callback, options) {
+  constructor (n, what) {
     super()
-    this.#n = call(() => new native.NativeRingBuffer())
-    this.#highWaterMark = 4096
-    this.on('newListener', (ev) => { if (ev === 'data') queueMicrotask(() => this.#autoStart()) })
-    if (map !== undefined) this.add(map, callback, options)
+    if (new.target === EventBuffer) throw new TypeError('use RingBuffer or PerfBuffer')
+    this.#n = n
+    this.#what = what
+    this.on('newListener', (ev) => { if (ev === 'data') queueMicrotask(() => this[kAutoStart]()) })
   }
 
-  /** Add another ring map with its own callback / valueType. Returns the ring index. */
-  add (map, callback, options) {
-    if (!(map instanceof BpfMap)) throw new TypeError('RingBuffer.add: expected a BpfMap')
-    if (callback !== undefined && callback !== null && typeof callback !== 'function') {
-      if (options === undefined && typeof callback === 'object') { options = callback; callback = undefined } else throw new TypeError('RingBuffer.add: callback must be a function')
-    }
-    const o = checkOpts(options, 'RingBuffer.add') || {}
-    for (const k of Object.keys(o)) {
-      if (k !== 'valueType') throw new TypeError(`RingBuffer.add: unknown option '${k}' (known: valueType)`)
-    }
-    if (o.valueType !== undefined && typeof o.valueType !== 'string') throw new TypeError('RingBuffer.add: valueType must be a string')
-    const idx = call(() => this.#n.add(mapNative(map), o.valueType ?? null))
-    this.#callbacks[idx] = callback || null
-    if (callback) this.#autoStart()
-    return idx
-  }
-
-  get ringCount () { return this.#n.ringCount }
   get epollFd () { return call(() => this.#n.epollFd) }
 
   /** Wait up to timeoutMs (-1 forever; blocks the event loop) and consume. Returns the count. */
-  poll (timeoutMs = -1) {
-    return call(() => this.#n.poll(timeoutMs | 0, (ring, rec) => this.#dispatch(ring, rec)))
-  }
+  poll (timeoutMs = -1) { return call(() => this[kPoll](timeoutMs | 0)) }
 
   /** Consume everything available without waiting. Returns the count. */
-  consume () {
-    return call(() => this.#n.consume((ring, rec) => this.#dispatch(ring, rec)))
-  }
+  consume () { return call(() => this[kConsume]()) }
 
   /** Start background delivery (automatic with a callback, iterator or 'data' listener). */
   start () {
-    if (this.#closed) throw new BpfError('ring buffer is closed', os.constants.errno.EBADF, 'EBADF')
+    if (this.#closed) throw closedError(this.#what)
     call(() => this.#n.start(() => this.#onWake()))
   }
 
@@ -446,6 +583,8 @@ class RingBuffer extends EventEmitter {
   /** Keep the process alive while this buffer is open (like a socket's ref()). */
   ref () { this.#refs = 1; this.#updateKeepAlive(); return this }
   unref () { this.#refs = 0; this.#updateKeepAlive(); return this }
+
+  get closed () { return this.#closed }
 
   close () {
     if (this.#closed) return
@@ -460,7 +599,7 @@ class RingBuffer extends EventEmitter {
 
   [Symbol.asyncIterator] () {
     this.#iterators++
-    this.#autoStart()
+    this[kAutoStart]()
     let finished = false
     const finish = () => {
       if (!finished) { finished = true; this.#iterators-- }
@@ -473,7 +612,7 @@ class RingBuffer extends EventEmitter {
           return Promise.resolve({ value, done: false })
         }
         if (this.#closed || finished) { finish(); return Promise.resolve({ value: undefined, done: true }) }
-        // Records may already be waiting in the rings.
+        // Records may already be waiting in the buffer.
         this.#drain()
         if (this.#queue.length) return Promise.resolve({ value: this.#queue.shift(), done: false })
         return new Promise((resolve, reject) => {
@@ -491,14 +630,14 @@ class RingBuffer extends EventEmitter {
     }
   }
 
-  #autoStart () {
+  [kAutoStart] () {
     if (!this.#closed && !this.#n.running) this.start()
   }
 
   #onWake () {
     if (this.#closed || !this.#n.running) return
-    // Backpressure: with a full iterator queue leave the records in the ring (the
-    // kernel keeps them) and the waiter disarmed; next() resumes when it drains.
+    // Backpressure: with a full iterator queue leave the records in the kernel's buffer
+    // and the waiter disarmed; next() resumes when the queue drains.
     if (this.#queue.length >= this.#highWaterMark) {
       this.#paused = true
       return
@@ -519,24 +658,28 @@ class RingBuffer extends EventEmitter {
 
   #drain () {
     try {
-      this.#n.consume((ring, rec) => this.#dispatch(ring, rec))
+      this[kConsume]()
     } catch (e) {
-      const err = convert(e)
-      const w = this.#waiters.shift()
-      if (w) { w.reject(err); this.#updateKeepAlive() } else if (this.listenerCount('error')) this.emit('error', err)
-      else process.nextTick(() => { throw err })
+      this[kFail](convert(e))
     }
   }
 
-  // Returns the callback's verdict to the core: non-zero stops consumption.
-  #dispatch (ring, rec) {
-    const cb = this.#callbacks[ring]
+  // An error in background delivery: reject a waiting iterator, else 'error', else throw.
+  [kFail] (err) {
+    const w = this.#waiters.shift()
+    if (w) { w.reject(err); this.#updateKeepAlive() } else if (this.listenerCount('error')) this.emit('error', err)
+    else process.nextTick(() => { throw err })
+  }
+
+  // One record: to `cb` if given (its verdict goes back to the core: non-zero stops),
+  // else to 'data' listeners and iterators.
+  [kDeliver] (cb, rec, idx) {
     if (cb) {
-      const r = cb(rec, ring)
+      const r = cb(rec, idx)
       // Only a number or `true` stops; an async callback's Promise does not.
       return typeof r === 'number' ? r | 0 : (r === true ? 1 : 0)
     }
-    if (this.listenerCount('data')) this.emit('data', rec, ring)
+    if (this.listenerCount('data')) this.emit('data', rec, idx)
     if (this.#iterators > 0) {
       const w = this.#waiters.shift()
       if (w) { w.resolve({ value: rec, done: false }); this.#updateKeepAlive() } else this.#queue.push(rec)
@@ -555,6 +698,129 @@ class RingBuffer extends EventEmitter {
   }
 }
 
+function valueTypeOpt (o, what) {
+  if (o.valueType !== undefined && o.valueType !== null && typeof o.valueType !== 'string') {
+    throw new TypeError(`${what}: valueType must be a string`)
+  }
+  return o.valueType ?? null
+}
+
+/**
+ * Consumer of BPF ring buffer maps (libbpf's ring_buffer): several rings, each with its
+ * own callback and record type. Records are Buffers, or objects decoded by BTF with
+ * `{ valueType: 'struct event' }`. Delivery model: see EventBuffer.
+ */
+class RingBuffer extends EventBuffer {
+  #n
+  #callbacks = []
+
+  constructor (map, callback, options) {
+    const n = call(() => new native.NativeRingBuffer())
+    super(n, 'ring buffer')
+    this.#n = n
+    if (map !== undefined) this.add(map, callback, options)
+  }
+
+  /** Add another ring map with its own callback / valueType. Returns the ring index. */
+  add (map, callback, options) {
+    if (!(map instanceof BpfMap)) throw new TypeError('RingBuffer.add: expected a BpfMap')
+    if (callback !== undefined && callback !== null && typeof callback !== 'function') {
+      if (options === undefined && typeof callback === 'object') { options = callback; callback = undefined } else throw new TypeError('RingBuffer.add: callback must be a function')
+    }
+    const o = checkOpts(options, 'RingBuffer.add') || {}
+    for (const k of Object.keys(o)) {
+      if (k !== 'valueType') throw new TypeError(`RingBuffer.add: unknown option '${k}' (known: valueType)`)
+    }
+    const valueType = valueTypeOpt(o, 'RingBuffer.add')
+    const idx = call(() => this.#n.add(mapNative(map), valueType))
+    this.#callbacks[idx] = callback || null
+    if (callback) this[kAutoStart]()
+    return idx
+  }
+
+  get ringCount () { return this.#n.ringCount }
+
+  [kPoll] (timeoutMs) {
+    if (this.closed) throw closedError('ring buffer')
+    return this.#n.poll(timeoutMs, (ring, rec) => this[kDeliver](this.#callbacks[ring], rec, ring))
+  }
+
+  [kConsume] () {
+    if (this.closed) throw closedError('ring buffer')
+    return this.#n.consume((ring, rec) => this[kDeliver](this.#callbacks[ring], rec, ring))
+  }
+}
+
+const PERF_OPTS = ['pageCnt', 'lostCallback', 'valueType']
+
+/**
+ * Consumer of a BPF_MAP_TYPE_PERF_EVENT_ARRAY map (libbpf's perf_buffer): one buffer of
+ * `pageCnt` pages (default 8, a power of two) per CPU. Samples go to `callback(record,
+ * cpu)` (or iterators / 'data' listeners); lost-sample notices to
+ * `options.lostCallback(count, cpu)`, else to 'lost' listeners. Records are Buffers
+ * (the kernel pads them: up to 4 bytes longer than written), or objects decoded by BTF
+ * with `{ valueType: 'struct event' }`. Other options are the core's perf_buffer_opts
+ * (`samplePeriod`). Delivery model: see EventBuffer.
+ */
+class PerfBuffer extends EventBuffer {
+  #n
+  #callback
+  #lost
+
+  constructor (map, callback, options) {
+    if (!(map instanceof BpfMap)) throw new TypeError('PerfBuffer: expected a BpfMap')
+    if (callback !== undefined && callback !== null && typeof callback !== 'function') {
+      if (options === undefined && typeof callback === 'object') { options = callback; callback = undefined } else throw new TypeError('PerfBuffer: callback must be a function')
+    }
+    const o = checkOpts(options, 'PerfBuffer') || {}
+    const core = {}
+    for (const [k, v] of Object.entries(o)) if (!PERF_OPTS.includes(k)) core[k] = v
+    const pageCnt = o.pageCnt ?? 8
+    if (!Number.isInteger(pageCnt) || pageCnt <= 0) throw new TypeError('PerfBuffer: pageCnt must be a positive integer')
+    if (o.lostCallback !== undefined && o.lostCallback !== null && typeof o.lostCallback !== 'function') {
+      throw new TypeError('PerfBuffer: lostCallback must be a function')
+    }
+    const valueType = valueTypeOpt(o, 'PerfBuffer')
+    const n = call(() => new native.NativePerfBuffer(mapNative(map), pageCnt, valueType, core))
+    super(n, 'perf buffer')
+    this.#n = n
+    this.#callback = callback || null
+    this.#lost = o.lostCallback || null
+    if (callback) this[kAutoStart]()
+  }
+
+  get bufferCnt () { return call(() => this.#n.bufferCnt) }
+  /** The perf event fd of buffer `idx` (0 .. bufferCnt - 1). */
+  bufferFd (idx) { return call(() => this.#n.bufferFd(idx)) }
+  /** The CPU buffer `idx` reads. */
+  bufferCpu (idx) { return call(() => this.#n.bufferCpu(idx)) }
+
+  /** Read one buffer without waiting (libbpf's perf_buffer__consume_buffer). */
+  consumeBuffer (idx) {
+    return call(() => {
+      if (this.closed) throw closedError('perf buffer')
+      return this.#n.consumeBuffer(idx, this.#sample, this.#onLost)
+    })
+  }
+
+  #sample = (cpu, rec) => this[kDeliver](this.#callback, rec, cpu)
+
+  #onLost = (cpu, count) => {
+    if (this.#lost) this.#lost(count, cpu)
+    else if (this.listenerCount('lost')) this.emit('lost', count, cpu)
+  }
+
+  [kPoll] (timeoutMs) {
+    if (this.closed) throw closedError('perf buffer')
+    return this.#n.poll(timeoutMs, this.#sample, this.#onLost)
+  }
+
+  [kConsume] () {
+    if (this.closed) throw closedError('perf buffer')
+    return this.#n.consume(this.#sample, this.#onLost)
+  }
+}
+
 /** Option field names per options struct, camelCase, from the core's declaration. */
 function optsFields () { return native.optsFields() }
 
@@ -570,7 +836,10 @@ module.exports = {
   Program,
   BpfMap,
   Link,
+  BatchCursor,
+  Btf,
   RingBuffer,
+  PerfBuffer,
   BpfError,
   setLogger,
   optsFields,

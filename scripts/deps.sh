@@ -48,6 +48,8 @@ fi
 need_pip=()
 .venv/bin/python -c 'import pytest' >/dev/null 2>&1 || need_pip+=(pytest)
 [ -x .venv/bin/maturin ] || need_pip+=(maturin)
+# py/tests type-checks the .pyi stubs with mypy.
+.venv/bin/python -c 'import mypy' >/dev/null 2>&1 || need_pip+=(mypy)
 if [ ${#need_pip[@]} -gt 0 ]; then
     say "pip install ${need_pip[*]}"
     .venv/bin/python -m pip install -q "${need_pip[@]}"

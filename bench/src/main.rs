@@ -10,6 +10,8 @@
 //!
 //! Usage: rbpf-bench [--iterations N] [--warmup N] [--cold N] [--output PATH] [--objects a,b,..]
 
+mod btfprof;
+mod corpus;
 mod libbpf;
 
 use anyhow::{bail, Context, Result};
@@ -60,6 +62,20 @@ fn parse_args() -> Result<Args> {
                         std::process::exit(1);
                     }
                 }
+            }
+            "--gen-core-many" => {
+                match corpus::generate() {
+                    Ok(src) => print!("{src}"),
+                    Err(e) => bail!("--gen-core-many: {e}"),
+                }
+                std::process::exit(0);
+            }
+            "--btf-breakdown" => {
+                match btfprof::breakdown() {
+                    Ok(rows) => rows.iter().for_each(|(s, t)| println!("{t:9.3} ms  {s}")),
+                    Err(e) => println!("error {e}"),
+                }
+                std::process::exit(0);
             }
             "--output" | "-o" => a.output = PathBuf::from(val()?),
             "--objects" => a.objects = val()?.split(',').map(str::to_string).collect(),

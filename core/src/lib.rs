@@ -22,8 +22,8 @@ mod object;
 pub use attach::Link;
 pub use btf::Btf;
 pub use error::{Error, Result};
-pub use events::RingBuffer;
-pub use object::{GlobalVar, Map, Object, Program};
+pub use events::{PerfBuffer, RingBuffer, UserRingBuffer};
+pub use object::{Batch, BatchCursor, GlobalVar, Map, MapIter, MapMmap, Object, Program};
 pub use opts::{ObjectOpenOpts, RawTracepointOpts, RingBufferOpts, TraceOpts, TracepointOpts};
 
 /// Number of possible CPUs (parsed from /sys/devices/system/cpu/possible, cached).

@@ -17,6 +17,10 @@ use parking_lot::Mutex;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
+#[path = "map_ops.rs"]
+mod map_ops;
+pub use map_ops::{Batch, BatchCursor, MapIter, MapMmap};
+
 /// Per-CPU map element flags (kernel 6.18+): one CPU's slot / every CPU's slot, the
 /// value being a single `value_size` element.
 const BPF_F_CPU: u64 = 8;
@@ -255,11 +259,25 @@ impl Object {
     fn create_maps(&mut self) -> Result<()> {
         let btf_fd = self.btf_fd.as_ref().map(|f| f.as_raw_fd());
         for i in 0..self.maps.len() {
-            let map = &self.maps[i];
-            if !map.autocreate {
+            if !self.maps[i].autocreate {
                 continue;
             }
+            // libbpf: a PERF_EVENT_ARRAY without max_entries gets one slot per possible CPU.
+            if self.maps[i].spec.map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && self.maps[i].spec.max_entries == 0 && !self.maps[i].reused {
+                let n = sys::num_possible_cpus().map_err(|e| e.context(format!("map '{}'", self.maps[i].spec.name)))?;
+                self.maps[i].spec.max_entries = n as u32;
+            }
+            if btf_not_supported(&self.maps[i].spec) {
+                // As libbpf: these map types take no BTF types (and a key type without a
+                // value type is refused), so they are created without.
+                self.maps[i].spec.btf_key_type_id = 0;
+                self.maps[i].spec.btf_value_type_id = 0;
+            }
+            let map = &self.maps[i];
             let spec = &map.spec;
+            if map.reused {
+                continue;
+            }
             // Reuse a pinned map when it matches.
             if let Some(path) = &spec.pin_path {
                 if let Some(fd) = reuse_pinned(spec, path)? {
@@ -268,11 +286,13 @@ impl Object {
                     continue;
                 }
             }
-            let inner_fd = match &spec.inner {
-                Some(inner) => Some(sys::map_create(&create_attr(inner, btf_fd, None)).map_err(|e| e.context(format!("map '{}': inner map", spec.name)))?),
-                None => None,
+            let inner_fd = match (&map.inner_map_fd, &spec.inner) {
+                (Some(_), _) => None,
+                (None, Some(inner)) => Some(sys::map_create(&create_attr(inner, btf_fd, None)).map_err(|e| e.context(format!("map '{}': inner map", spec.name)))?),
+                (None, None) => None,
             };
-            let attr = create_attr(spec, btf_fd, inner_fd.as_ref().map(|f| f.as_raw_fd()));
+            let inner_raw = map.inner_map_fd.as_ref().or(inner_fd.as_ref()).map(|f| f.as_raw_fd());
+            let attr = create_attr(spec, btf_fd, inner_raw);
             let fd = match sys::map_create(&attr) {
                 Ok(fd) => fd,
                 // Like libbpf: retry without BTF type ids if the kernel rejects them.
@@ -303,7 +323,7 @@ impl Object {
         }
         // Map-in-map slots (not for a reused pinned map: its contents are its own).
         for i in 0..self.maps.len() {
-            if self.maps[i].pinned {
+            if self.maps[i].pinned || self.maps[i].reused {
                 continue;
             }
             for (slot, target) in self.maps[i].spec.init_slots.clone().iter().enumerate() {
@@ -564,17 +584,56 @@ fn fixup_verifier_log(log: &str, spec: &ObjectSpec, core_poison: &[(usize, Strin
 fn reuse_pinned(spec: &MapSpec, path: &str) -> Result<Option<OwnedFd>> {
     let Ok(fd) = sys::obj_get(path) else { return Ok(None) };
     let info = sys::map_info(fd.as_raw_fd()).map_err(|e| e.context(format!("map '{}'", spec.name)))?;
-    let ok = info.map_type == spec.map_type
-        && info.key_size == spec.key_size
-        && info.value_size == spec.value_size
-        && info.max_entries == spec.max_entries
-        && (info.map_flags & !BPF_F_RDONLY_PROG) == (spec.map_flags & !BPF_F_RDONLY_PROG)
-        && info.map_extra == spec.map_extra;
-    if !ok {
-        bail!(libc::EINVAL, "map '{}': couldn't reuse pinned map at '{path}': parameter mismatch", spec.name);
-    }
+    check_reuse(spec, &info, path)?;
     crate::debug!("map '{}': reused pinned map at '{path}'", spec.name);
     Ok(Some(fd))
+}
+
+/// Map types libbpf creates without BTF key/value types (bpf_object__create_map), and
+/// maps with a key type but no value type (prog arrays declared with `values`).
+fn btf_not_supported(spec: &MapSpec) -> bool {
+    matches!(
+        spec.map_type,
+        BPF_MAP_TYPE_PERF_EVENT_ARRAY
+            | BPF_MAP_TYPE_CGROUP_ARRAY
+            | BPF_MAP_TYPE_STACK_TRACE
+            | BPF_MAP_TYPE_ARRAY_OF_MAPS
+            | BPF_MAP_TYPE_HASH_OF_MAPS
+            | BPF_MAP_TYPE_DEVMAP
+            | BPF_MAP_TYPE_DEVMAP_HASH
+            | BPF_MAP_TYPE_CPUMAP
+            | BPF_MAP_TYPE_XSKMAP
+            | BPF_MAP_TYPE_SOCKMAP
+            | BPF_MAP_TYPE_SOCKHASH
+            | BPF_MAP_TYPE_QUEUE
+            | BPF_MAP_TYPE_STACK
+            | BPF_MAP_TYPE_ARENA
+    ) || (spec.btf_key_type_id != 0 && spec.btf_value_type_id == 0)
+}
+
+/// libbpf's map_is_reuse_compat, naming the first parameter that differs.
+fn check_reuse(spec: &MapSpec, info: &sys::attr::BpfMapInfo, path: &str) -> Result<()> {
+    let flags = |f: u32| f & !BPF_F_RDONLY_PROG;
+    let diff: Option<(&str, u64, u64)> = if info.map_type != spec.map_type {
+        Some(("type", info.map_type.into(), spec.map_type.into()))
+    } else if info.key_size != spec.key_size {
+        Some(("key_size", info.key_size.into(), spec.key_size.into()))
+    } else if info.value_size != spec.value_size {
+        Some(("value_size", info.value_size.into(), spec.value_size.into()))
+    } else if info.max_entries != spec.max_entries {
+        Some(("max_entries", info.max_entries.into(), spec.max_entries.into()))
+    } else if flags(info.map_flags) != flags(spec.map_flags) {
+        Some(("map_flags", flags(info.map_flags).into(), flags(spec.map_flags).into()))
+    } else if info.map_extra != spec.map_extra {
+        Some(("map_extra", info.map_extra, spec.map_extra))
+    } else {
+        None
+    };
+    if let Some((what, pinned, want)) = diff {
+        crate::warn!("map '{}': couldn't reuse pinned map at '{path}': parameter mismatch", spec.name);
+        bail!(libc::EINVAL, "map '{}': couldn't reuse pinned map at '{path}': parameter mismatch: {what} is {pinned} in the pinned map, {want} in the object", spec.name);
+    }
+    Ok(())
 }
 
 fn create_attr(spec: &MapSpec, btf_fd: Option<RawFd>, inner_map_fd: Option<RawFd>) -> sys::MapCreateAttr {
@@ -776,6 +835,10 @@ pub struct Map {
     /// Pinned by this object's load (not a reused pin).
     pinned_here: bool,
     autocreate: bool,
+    /// Set by `reuse_fd` / `from_pinned`: load uses this fd instead of creating a map.
+    reused: bool,
+    /// Set by `set_inner_map_fd`: the inner map template of a map-in-map.
+    inner_map_fd: Option<OwnedFd>,
 }
 
 impl Map {
@@ -790,13 +853,17 @@ impl Map {
             pinned: false,
             pinned_here: false,
             autocreate: true,
+            reused: false,
+            inner_map_fd: None,
         }
     }
 
     fn unload(&mut self) {
         self.mmap = None;
-        self.fd = None;
-        self.pinned = false;
+        if !self.reused {
+            self.fd = None;
+            self.pinned = false;
+        }
         self.pinned_here = false;
     }
 
@@ -881,18 +948,31 @@ impl Map {
     /// Setters give EBUSY once the map is created.
     pub fn set_max_entries(&mut self, n: u32) -> Result<()> {
         self.check_not_created()?;
-        self.spec.max_entries = if self.spec.map_type == BPF_MAP_TYPE_RINGBUF { obj::maps::adjust_ringbuf_sz(n) } else { n };
+        self.spec.max_entries = if obj::maps::is_ringbuf(self.spec.map_type) { obj::maps::adjust_ringbuf_sz(n) } else { n };
         Ok(())
     }
     pub fn set_value_size(&mut self, n: u32) -> Result<()> {
         self.check_not_created()?;
         if self.spec.is_internal() {
             // Resizing global data: keep the image, zero-extended or truncated.
-            if self.spec.kind == MapKind::Kconfig {
-                bail!(libc::EOPNOTSUPP, "map '{}': can't resize .kconfig", self.spec.name);
+            if self.spec.kind == MapKind::Kconfig || !self.spec.is_mmapable() {
+                bail!(libc::EOPNOTSUPP, "map '{}': can't resize a non-mmapable global-data map", self.spec.name);
+            }
+            if n == 0 {
+                bail!(libc::EINVAL, "map '{}': value size can't be 0", self.spec.name);
+            }
+            if n != self.spec.value_size {
+                // The DATASEC in BTF keeps its ELF size, so the kernel would refuse it as
+                // the value type: create the map without BTF types (libbpf's fallback when
+                // it can't rewrite the DATASEC).
+                crate::info!("map '{}': resized to {n} bytes, creating it without BTF value type", self.spec.name);
+                self.spec.btf_key_type_id = 0;
+                self.spec.btf_value_type_id = 0;
             }
             self.image.lock().resize(n as usize, 0);
             self.globals.retain(|g| g.offset + g.size <= n as usize);
+        } else if self.spec.is_mmapable() && self.spec.map_type != BPF_MAP_TYPE_ARRAY {
+            bail!(libc::EOPNOTSUPP, "map '{}': can't resize an mmapable map of this type", self.spec.name);
         }
         self.spec.value_size = n;
         Ok(())

@@ -4,7 +4,7 @@
 //! other language form is derived from that table: the C `#[repr(C)]` structs in
 //! `ffi-c/src/opts_gen.rs` (generated, then cbindgen), Python keyword arguments and Node
 //! option objects (validated and converted through `Opts::set` at run time), and the
-//! typings. `cargo run -p rbpf-ffi --bin rbpf-gen` rewrites the generated files; tests fail
+//! typings. `cargo run -p rbpf-gen` rewrites the generated files; tests fail
 //! when they are stale or when the four field lists disagree.
 
 use crate::{Error, Result};
@@ -203,6 +203,30 @@ declare_opts! {
 declare_opts! {
     /// Options for creating a ring buffer manager (libbpf's `ring_buffer_opts`).
     pub struct RingBufferOpts as rbpf_ring_buffer_opts {
+    }
+}
+
+declare_opts! {
+    /// Options for creating a user ring buffer producer (libbpf's `user_ring_buffer_opts`).
+    pub struct UserRingBufferOpts as rbpf_user_ring_buffer_opts {
+    }
+}
+
+declare_opts! {
+    /// Options for creating a perf buffer (libbpf's `perf_buffer_opts`).
+    pub struct PerfBufferOpts as rbpf_perf_buffer_opts {
+        /// Samples per wakeup (the event's sample_period / wakeup_events); 0 means 1.
+        sample_period: U64,
+    }
+}
+
+declare_opts! {
+    /// Options for the batch map operations (libbpf's `bpf_map_batch_opts`).
+    pub struct MapBatchOpts as rbpf_map_batch_opts {
+        /// Per-element flags (BPF_ANY / BPF_NOEXIST / BPF_EXIST / BPF_F_LOCK).
+        elem_flags: U64,
+        /// Flags of the batch command itself (none defined by the kernel today).
+        flags: U64,
     }
 }
 
@@ -435,6 +459,9 @@ pub fn all() -> &'static [OptsDesc] {
         <RawTracepointOpts as Opts>::DESC,
         <TraceOpts as Opts>::DESC,
         <RingBufferOpts as Opts>::DESC,
+        <UserRingBufferOpts as Opts>::DESC,
+        <PerfBufferOpts as Opts>::DESC,
+        <MapBatchOpts as Opts>::DESC,
         <UprobeOpts as Opts>::DESC,
         <UprobeMultiOpts as Opts>::DESC,
         <UsdtOpts as Opts>::DESC,

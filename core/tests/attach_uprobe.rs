@@ -244,3 +244,45 @@ fn uprobe_multi_pattern_syms_cookies() {
     let e = attach::attach_uprobe_multi(prog.as_raw_fd(), -1, &fx.pie, None, &t, &UprobeMultiOpts::default()).unwrap_err();
     assert_eq!(e.errno(), libc::EINVAL);
 }
+
+#[test]
+fn uprobe_auto_attach_from_section_names() {
+    let Some((fx, _g)) = ready("uprobe_auto_attach_from_section_names") else { return };
+    use rbpf_core::obj::sec_def::find_sec_def;
+    let map = counter();
+    let prog = counting_prog(map.as_raw_fd(), false, 0);
+    let mut links = Vec::new();
+    for sec in [format!("uprobe/{}:rbpf_test_func", fx.pie), format!("uretprobe/{}:rbpf_test_func2", fx.pie), format!("uprobe/{}:rbpf_lib_func+0", fx.lib)] {
+        let d = find_sec_def(&sec).unwrap();
+        links.push(attach::attach_by_sec(prog.as_raw_fd(), d, &sec, None).unwrap_or_else(|e| panic!("{sec}: {e}")));
+    }
+    run(&fx.pie, N);
+    assert_eq!(array_u64(map.as_raw_fd(), 0), 3 * N as u64);
+    drop(links);
+    if sys::features::have_uprobe_multi_link() {
+        let multi = counting_prog(map.as_raw_fd(), false, BPF_TRACE_UPROBE_MULTI);
+        let sec = format!("uprobe.multi/{}:rbpf_test_func*", fx.pie);
+        let _l = attach::attach_by_sec(multi.as_raw_fd(), find_sec_def(&sec).unwrap(), &sec, None).unwrap();
+        run(&fx.pie, N);
+        assert_eq!(array_u64(map.as_raw_fd(), 0), 5 * N as u64);
+    }
+    let sec = format!("uprobe/{}:no_such_fn", fx.pie);
+    let e = attach::attach_by_sec(prog.as_raw_fd(), find_sec_def(&sec).unwrap(), &sec, None).unwrap_err();
+    assert!(e.message().contains(&format!("section '{sec}'")) && e.message().contains("no_such_fn"), "{e}");
+}
+
+#[test]
+fn sleepable_uprobe_counts() {
+    let Some((fx, _g)) = ready("sleepable_uprobe_counts") else { return };
+    let map = counter();
+    let mut v: Vec<Insn> = vec![mov64_imm(R7, 1), st_w(R10, -4, 0), mov64_reg(R2, R10), add64_imm(R2, -4)];
+    v.extend(ld_map_fd(R1, map.as_raw_fd()));
+    v.extend([call(HELPER_MAP_LOOKUP), jeq_imm(R0, 0, 1), atomic_add_dw(R0, R7, 0), mov64_imm(R0, 0), exit()]);
+    let prog = match sys::prog_load(&sys::ProgLoadAttr { prog_type: BPF_PROG_TYPE_KPROBE, name: "sleepy", insns: &v, license: "GPL", prog_flags: BPF_F_SLEEPABLE, ..Default::default() }) {
+        Ok(p) => p,
+        Err(e) => return skip("sleepable_uprobe_counts", &format!("sleepable KPROBE programs refused: {e}")),
+    };
+    let _l = attach::attach_uprobe(prog.as_raw_fd(), -1, &fx.pie, 0, &by_name("rbpf_test_func")).unwrap();
+    run(&fx.pie, N);
+    assert_eq!(array_u64(map.as_raw_fd(), 0), N as u64);
+}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import struct
 import subprocess
 import sys
 import threading
@@ -47,24 +46,6 @@ def cstr(b: bytes) -> str:
     return b.split(b"\0", 1)[0].decode(errors="replace")
 
 
-class _Fixed:
-    """Fallback record when the object's BTF lacks `struct exec_event` (an old build of
-    bpf/execsnoop.bpf.c without the type anchor): the same fields by a fixed layout."""
-
-    LAYOUT = struct.Struct("=IIQ16s64s")
-
-    def __init__(self, data: bytes) -> None:
-        self.pid, self.ppid, self.ts_ns, self.comm, self.filename = self.LAYOUT.unpack_from(data)
-
-
-def open_ring(obj: rbpf.Object, callback) -> rbpf.RingBuffer:
-    try:
-        return rbpf.RingBuffer(obj.maps["events"], callback, value_type="struct exec_event")
-    except rbpf.BpfFileNotFoundError as e:
-        print(f"note: {e.strerror}; decoding records by a fixed layout instead", file=sys.stderr)
-        return rbpf.RingBuffer(obj.maps["events"], lambda data: callback(_Fixed(data)))
-
-
 def spawn_demo_commands(stop: threading.Event, interval: float) -> None:
     i = 0
     while not stop.wait(interval):
@@ -94,7 +75,7 @@ def main() -> int:
     pids: set[int] = set()
     own = 0
 
-    def on_exec(e) -> None:  # an rbpf.Struct decoded by BTF
+    def on_exec(e: rbpf.Struct) -> None:
         nonlocal seen, own
         seen += 1
         pids.add(e.pid)
@@ -107,7 +88,9 @@ def main() -> int:
 
     with rbpf.Object.open(args.obj) as obj:
         obj.load()
-        with obj.attach_all(), open_ring(obj, on_exec) as rb:
+        # Records are decoded by the object's own BTF: no struct declared here.
+        events = rbpf.RingBuffer(obj.maps["events"], on_exec, value_type="struct exec_event")
+        with obj.attach_all(), events as rb:
             print(f"Tracing exec() for {args.duration:g} s (object {obj.name}, Ctrl-C to stop early)\n")
             print(f"{'TIME(s)':>8}  {'PID':>7}  {'PPID':>7}  {'COMM':<16} FILENAME")
             stop = threading.Event()
@@ -138,4 +121,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        sys.exit(0)

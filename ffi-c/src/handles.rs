@@ -16,6 +16,9 @@ pub(crate) enum Kind {
     Link,
     RingBuffer,
     Btf,
+    Ring,
+    UserRingBuffer,
+    PerfBuffer,
 }
 
 /// A type handed to C by pointer.

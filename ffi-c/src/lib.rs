@@ -12,6 +12,7 @@
 
 mod btf;
 mod error;
+mod events;
 mod handles;
 mod link;
 mod log;
@@ -22,8 +23,10 @@ mod opts;
 mod opts_gen;
 mod program;
 mod ringbuf;
+mod sysfd;
 
 pub use btf::*;
+pub use events::*;
 pub use link::*;
 pub use log::*;
 pub use map::*;
@@ -31,6 +34,7 @@ pub use object::*;
 pub use opts_gen::*;
 pub use program::*;
 pub use ringbuf::*;
+pub use sysfd::*;
 
 use error::{int_call, value_call};
 use std::ffi::{c_char, c_int};

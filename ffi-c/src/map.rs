@@ -14,6 +14,8 @@ pub struct rbpf_map {
     pub(crate) obj: *mut rbpf_object,
     pub(crate) idx: usize,
     pub(crate) name: CString,
+    /// The C copy of the pin path handed out by rbpf_map_pin_path (kept while unchanged).
+    pub(crate) pin_path: std::sync::Mutex<Option<CString>>,
 }
 
 impl Handle for rbpf_map {
@@ -433,4 +435,280 @@ pub unsafe extern "C" fn rbpf_map_set_initial_value(
         h.core_mut()?.set_initial_value(d)?;
         Ok(0)
     })
+}
+
+// ---- pinning, reuse, map-in-map, freeze (issue 5) ------------------------------------
+
+/// An optional path argument: NULL → None.
+unsafe fn opt_path<'a>(f: &str, p: *const c_char) -> Result<Option<&'a str>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL C string per contract.
+    unsafe { crate::error::arg_str(f, "path", p) }.map(Some)
+}
+
+/// Pin the loaded map at `path` (NULL: its pin path). -EINVAL when both are missing or
+/// they differ; pinning again at the same path is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_pin(map: *mut rbpf_map, path: *const c_char) -> c_int {
+    const F: &str = "rbpf_map_pin";
+    int_call(|| {
+        let h = unsafe { self::map(F, map) }?;
+        let p = unsafe { opt_path(F, path) }?;
+        h.core_mut()?.pin(p)?;
+        Ok(0)
+    })
+}
+
+/// Remove the pin at `path` (NULL: the pin path). -EINVAL when they differ.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_unpin(map: *mut rbpf_map, path: *const c_char) -> c_int {
+    const F: &str = "rbpf_map_unpin";
+    int_call(|| {
+        let h = unsafe { self::map(F, map) }?;
+        let p = unsafe { opt_path(F, path) }?;
+        h.core_mut()?.unpin(p)?;
+        Ok(0)
+    })
+}
+
+/// Whether the map is pinned (by load, rbpf_map_pin, or reused from a pin).
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_is_pinned(map: *const rbpf_map) -> bool {
+    value_call(false, || Ok(unsafe { self::map("rbpf_map_is_pinned", map) }?.core()?.is_pinned()))
+}
+
+/// The pin path (set by LIBBPF_PIN_BY_NAME + pin_root_path, rbpf_map_set_pin_path or
+/// rbpf_map_pin), or NULL. Valid until the pin path changes or the object is closed.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_pin_path(map: *const rbpf_map) -> *const c_char {
+    const F: &str = "rbpf_map_pin_path";
+    value_call(std::ptr::null(), || {
+        let h = unsafe { self::map(F, map) }?;
+        let Some(p) = h.core()?.pin_path() else {
+            return Ok(std::ptr::null());
+        };
+        let mut slot = h.pin_path.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().map(|c| c.as_bytes()) != Some(p.as_bytes()) {
+            *slot = Some(crate::error::cstring(p));
+        }
+        Ok(slot.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()))
+    })
+}
+
+/// Set (or with NULL clear) the path load pins the map at. -EBUSY when the map is
+/// pinned elsewhere already.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_set_pin_path(map: *mut rbpf_map, path: *const c_char) -> c_int {
+    const F: &str = "rbpf_map_set_pin_path";
+    int_call(|| {
+        let h = unsafe { self::map(F, map) }?;
+        let p = unsafe { opt_path(F, path) }?;
+        h.core_mut()?.set_pin_path(p)?;
+        Ok(0)
+    })
+}
+
+/// Before load: use the existing map `fd` (dup'ed) instead of creating this one; its
+/// type, sizes and flags come from the kernel. -EBUSY after load.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_reuse_fd(map: *mut rbpf_map, fd: c_int) -> c_int {
+    const F: &str = "rbpf_map_reuse_fd";
+    int_call(|| {
+        unsafe { self::map(F, map) }?.core_mut()?.reuse_fd(fd)?;
+        Ok(0)
+    })
+}
+
+/// Before load: use the map `fd` as this map-in-map's inner-map template. -EINVAL for
+/// a map that is not a map-in-map or when set twice.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_set_inner_map_fd(map: *mut rbpf_map, fd: c_int) -> c_int {
+    const F: &str = "rbpf_map_set_inner_map_fd";
+    int_call(|| {
+        unsafe { self::map(F, map) }?.core_mut()?.set_inner_map_fd(fd)?;
+        Ok(0)
+    })
+}
+
+/// Freeze the loaded map: user space can no longer write it (BPF_MAP_FREEZE). -EBUSY
+/// while it is mmap'd writable.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_freeze(map: *const rbpf_map) -> c_int {
+    const F: &str = "rbpf_map_freeze";
+    int_call(|| {
+        unsafe { self::map(F, map) }?.core()?.freeze()?;
+        Ok(0)
+    })
+}
+
+// ---- batch operations ----------------------------------------------------------------
+
+fn batch_opts(p: *const crate::opts_gen::rbpf_map_batch_opts) -> Result<rbpf_core::opts::MapBatchOpts> {
+    // SAFETY: p is NULL or a valid options struct (C contract).
+    unsafe { crate::opts_gen::rbpf_map_batch_opts::to_core(p) }
+}
+
+unsafe fn read_count(f: &str, count: *mut u32) -> Result<u32> {
+    if count.is_null() {
+        return Err(arg_error(f, "count is NULL"));
+    }
+    // SAFETY: non-NULL, points to a u32 (C contract).
+    Ok(unsafe { count.read() })
+}
+
+/// Result convention of libbpf's batch calls: *count = elements processed; the end of
+/// the map (or a missing key for delete) is -ENOENT with *count still set.
+fn batch_result(count: *mut u32, r: Result<(u32, bool)>) -> Result<c_int> {
+    let (n, done) = match r {
+        Ok(v) => v,
+        Err(e) => {
+            // SAFETY: count was checked non-NULL by read_count.
+            unsafe { count.write(0) };
+            return Err(e);
+        }
+    };
+    // SAFETY: count was checked non-NULL by read_count.
+    unsafe { count.write(n) };
+    if done {
+        return Err(Error::new(libc::ENOENT, "batch: no more elements".to_string()));
+    }
+    Ok(0)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn sys_lookup_batch(
+    f: &str,
+    delete: bool,
+    m: &Map,
+    in_batch: *mut c_void,
+    out_batch: *mut c_void,
+    keys: *mut c_void,
+    values: *mut c_void,
+    count: *mut u32,
+    opts: *const crate::opts_gen::rbpf_map_batch_opts,
+) -> Result<c_int> {
+    let n = unsafe { read_count(f, count) }?;
+    let o = batch_opts(opts)?;
+    let tok = (m.key_size() as usize).max(4);
+    let ks = m.key_size() as usize * n as usize;
+    let vs = m.user_value_size()? * n as usize;
+    // SAFETY: the C caller provides key_size*count / value_size*count / position bytes.
+    let keys = unsafe { bytes_mut(f, "keys", keys, ks) }?;
+    let values = unsafe { bytes_mut(f, "values", values, vs) }?;
+    let out = unsafe { bytes_mut(f, "out_batch", out_batch, tok) }?;
+    let inb = if in_batch.is_null() {
+        None
+    } else {
+        Some(&*unsafe { bytes_mut(f, "in_batch", in_batch, tok) }?)
+    };
+    let r = if delete {
+        m.lookup_and_delete_batch_raw(inb, out, keys, values, n, &o)
+    } else {
+        m.lookup_batch_raw(inb, out, keys, values, n, &o)
+    };
+    batch_result(count, r.map(|r| (r.count, r.done)))
+}
+
+/// Look up `*count` elements from position `in_batch` (NULL: the start) into `keys` and
+/// `values` (per-CPU maps: one 8-byte-aligned slot per possible CPU per value); the next
+/// position goes to `out_batch` (key_size bytes, at least 4). *count = elements read;
+/// -ENOENT once the end is reached (with *count set). As libbpf's bpf_map_lookup_batch.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_lookup_batch(
+    map: *const rbpf_map,
+    in_batch: *mut c_void,
+    out_batch: *mut c_void,
+    keys: *mut c_void,
+    values: *mut c_void,
+    count: *mut u32,
+    opts: *const crate::opts_gen::rbpf_map_batch_opts,
+) -> c_int {
+    const F: &str = "rbpf_map_lookup_batch";
+    int_call(|| {
+        let m = unsafe { self::map(F, map) }?.core()?;
+        unsafe { sys_lookup_batch(F, false, m, in_batch, out_batch, keys, values, count, opts) }
+    })
+}
+
+/// As rbpf_map_lookup_batch, deleting the elements returned.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_lookup_and_delete_batch(
+    map: *const rbpf_map,
+    in_batch: *mut c_void,
+    out_batch: *mut c_void,
+    keys: *mut c_void,
+    values: *mut c_void,
+    count: *mut u32,
+    opts: *const crate::opts_gen::rbpf_map_batch_opts,
+) -> c_int {
+    const F: &str = "rbpf_map_lookup_and_delete_batch";
+    int_call(|| {
+        let m = unsafe { self::map(F, map) }?.core()?;
+        unsafe { sys_lookup_batch(F, true, m, in_batch, out_batch, keys, values, count, opts) }
+    })
+}
+
+/// Update `*count` key/value pairs (opts->elem_flags: BPF_ANY, BPF_NOEXIST, ...).
+/// *count = elements updated, also on error.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_update_batch(
+    map: *const rbpf_map,
+    keys: *const c_void,
+    values: *const c_void,
+    count: *mut u32,
+    opts: *const crate::opts_gen::rbpf_map_batch_opts,
+) -> c_int {
+    const F: &str = "rbpf_map_update_batch";
+    int_call(|| {
+        let m = unsafe { self::map(F, map) }?.core()?;
+        unsafe { sys_update_batch(F, m, keys, values, count, opts) }
+    })
+}
+
+/// Delete `*count` keys. *count = keys deleted; -ENOENT at the first missing key.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_map_delete_batch(
+    map: *const rbpf_map,
+    keys: *const c_void,
+    count: *mut u32,
+    opts: *const crate::opts_gen::rbpf_map_batch_opts,
+) -> c_int {
+    const F: &str = "rbpf_map_delete_batch";
+    int_call(|| {
+        let m = unsafe { self::map(F, map) }?.core()?;
+        unsafe { sys_delete_batch(F, m, keys, count, opts) }
+    })
+}
+
+pub(crate) unsafe fn sys_update_batch(
+    f: &str,
+    m: &Map,
+    keys: *const c_void,
+    values: *const c_void,
+    count: *mut u32,
+    opts: *const crate::opts_gen::rbpf_map_batch_opts,
+) -> Result<c_int> {
+    let n = unsafe { read_count(f, count) }?;
+    let o = batch_opts(opts)?;
+    // SAFETY: key_size*count / value_size*count readable bytes (C contract).
+    let k = unsafe { bytes(f, "keys", keys, m.key_size() as usize * n as usize) }?;
+    let v = unsafe { bytes(f, "values", values, m.user_value_size()? * n as usize) }?;
+    batch_result(count, m.update_batch_raw(k, v, n, &o).map(|c| (c, false)))
+}
+
+pub(crate) unsafe fn sys_delete_batch(
+    f: &str,
+    m: &Map,
+    keys: *const c_void,
+    count: *mut u32,
+    opts: *const crate::opts_gen::rbpf_map_batch_opts,
+) -> Result<c_int> {
+    let n = unsafe { read_count(f, count) }?;
+    let o = batch_opts(opts)?;
+    // SAFETY: key_size*count readable bytes (C contract).
+    let k = unsafe { bytes(f, "keys", keys, m.key_size() as usize * n as usize) }?;
+    let r = m.delete_batch_raw(k, n, &o).map(|r| (r.count, r.done && r.count < n));
+    batch_result(count, r)
 }

@@ -81,7 +81,7 @@ impl rbpf_object {
         for name in maps {
             let idx = self.maps.len();
             self.maps
-                .push(handles::into_raw(rbpf_map { obj: me, idx, name }));
+                .push(handles::into_raw(rbpf_map { obj: me, idx, name, pin_path: Default::default() }));
         }
         Ok(())
     }

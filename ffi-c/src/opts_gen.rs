@@ -251,6 +251,134 @@ impl rbpf_ring_buffer_opts {
     }
 }
 
+/// Options for creating a user ring buffer producer (libbpf's `user_ring_buffer_opts`).
+///
+/// Declare with `RBPF_OPTS(rbpf_user_ring_buffer_opts, name, .field = value, ...)`, which zeroes the
+/// struct and sets `sz`. NULL means every default.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rbpf_user_ring_buffer_opts {
+    /// Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+    pub sz: usize,
+}
+
+const _: () = assert!(size_of::<rbpf_user_ring_buffer_opts>() == 8);
+
+impl COpts for rbpf_user_ring_buffer_opts {
+    const NAME: &'static str = "rbpf_user_ring_buffer_opts";
+    const LAST_FIELD_END: usize = 8;
+}
+
+impl rbpf_user_ring_buffer_opts {
+    /// The core's options from a C pointer: OPTS_VALID, then each field present in
+    /// `sz` (OPTS_HAS) is read, the others keep their defaults.
+    ///
+    /// # Safety
+    /// `opts` is NULL or points to at least `(*opts).sz` readable bytes whose string
+    /// fields are NULL or NUL-terminated.
+    #[allow(dead_code)]
+    pub(crate) unsafe fn to_core(opts: *const Self) -> Result<rbpf_core::opts::UserRingBufferOpts> {
+        let out = rbpf_core::opts::UserRingBufferOpts::default();
+        // SAFETY: forwarded from the caller.
+        unsafe { o::validate(opts)? };
+        Ok(out)
+    }
+}
+
+/// Options for creating a perf buffer (libbpf's `perf_buffer_opts`).
+///
+/// Declare with `RBPF_OPTS(rbpf_perf_buffer_opts, name, .field = value, ...)`, which zeroes the
+/// struct and sets `sz`. NULL means every default.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rbpf_perf_buffer_opts {
+    /// Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+    pub sz: usize,
+    /// Samples per wakeup (the event's sample_period / wakeup_events); 0 means 1.
+    pub sample_period: u64,
+}
+
+const _: () = assert!(offset_of!(rbpf_perf_buffer_opts, sample_period) == 8);
+const _: () = assert!(size_of::<rbpf_perf_buffer_opts>() == 16);
+
+impl COpts for rbpf_perf_buffer_opts {
+    const NAME: &'static str = "rbpf_perf_buffer_opts";
+    const LAST_FIELD_END: usize = 16;
+}
+
+impl rbpf_perf_buffer_opts {
+    /// The core's options from a C pointer: OPTS_VALID, then each field present in
+    /// `sz` (OPTS_HAS) is read, the others keep their defaults.
+    ///
+    /// # Safety
+    /// `opts` is NULL or points to at least `(*opts).sz` readable bytes whose string
+    /// fields are NULL or NUL-terminated.
+    #[allow(dead_code)]
+    pub(crate) unsafe fn to_core(opts: *const Self) -> Result<rbpf_core::opts::PerfBufferOpts> {
+        let mut out = rbpf_core::opts::PerfBufferOpts::default();
+        // SAFETY: forwarded from the caller.
+        let Some(sz) = (unsafe { o::validate(opts)? }) else { return Ok(out) };
+        let base = opts.cast::<u8>();
+        // SAFETY: each field is read only when it lies within `sz` (o::has).
+        unsafe {
+            if o::has(sz, 8, 8) {
+                out.sample_period = o::read::<u64>(base, 8);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Options for the batch map operations (libbpf's `bpf_map_batch_opts`).
+///
+/// Declare with `RBPF_OPTS(rbpf_map_batch_opts, name, .field = value, ...)`, which zeroes the
+/// struct and sets `sz`. NULL means every default.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rbpf_map_batch_opts {
+    /// Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+    pub sz: usize,
+    /// Per-element flags (BPF_ANY / BPF_NOEXIST / BPF_EXIST / BPF_F_LOCK).
+    pub elem_flags: u64,
+    /// Flags of the batch command itself (none defined by the kernel today).
+    pub flags: u64,
+}
+
+const _: () = assert!(offset_of!(rbpf_map_batch_opts, elem_flags) == 8);
+const _: () = assert!(offset_of!(rbpf_map_batch_opts, flags) == 16);
+const _: () = assert!(size_of::<rbpf_map_batch_opts>() == 24);
+
+impl COpts for rbpf_map_batch_opts {
+    const NAME: &'static str = "rbpf_map_batch_opts";
+    const LAST_FIELD_END: usize = 24;
+}
+
+impl rbpf_map_batch_opts {
+    /// The core's options from a C pointer: OPTS_VALID, then each field present in
+    /// `sz` (OPTS_HAS) is read, the others keep their defaults.
+    ///
+    /// # Safety
+    /// `opts` is NULL or points to at least `(*opts).sz` readable bytes whose string
+    /// fields are NULL or NUL-terminated.
+    #[allow(dead_code)]
+    pub(crate) unsafe fn to_core(opts: *const Self) -> Result<rbpf_core::opts::MapBatchOpts> {
+        let mut out = rbpf_core::opts::MapBatchOpts::default();
+        // SAFETY: forwarded from the caller.
+        let Some(sz) = (unsafe { o::validate(opts)? }) else { return Ok(out) };
+        let base = opts.cast::<u8>();
+        // SAFETY: each field is read only when it lies within `sz` (o::has).
+        unsafe {
+            if o::has(sz, 8, 8) {
+                out.elem_flags = o::read::<u64>(base, 8);
+            }
+            if o::has(sz, 16, 8) {
+                out.flags = o::read::<u64>(base, 16);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Options for attaching a uprobe / uretprobe (libbpf's `bpf_uprobe_opts`).
 ///
 /// Declare with `RBPF_OPTS(rbpf_uprobe_opts, name, .field = value, ...)`, which zeroes the

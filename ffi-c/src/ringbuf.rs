@@ -1,10 +1,10 @@
 //! `struct rbpf_ring_buffer`: consumer of BPF_MAP_TYPE_RINGBUF maps, as libbpf's
 //! ring_buffer: one callback and context per ring, one epoll fd for all.
 
-use crate::error::{arg_error, int_call, ptr_call};
+use crate::error::{arg_error, int_call, ptr_call, value_call};
 use crate::handles::{self, get, get_mut, Handle, Kind};
 use crate::opts_gen::rbpf_ring_buffer_opts;
-use rbpf_core::{Error, RingBuffer};
+use rbpf_core::{Error, Result, RingBuffer};
 use std::ffi::{c_int, c_void};
 
 /// Called once per record with the record's bytes (valid during the call only). Return
@@ -21,6 +21,21 @@ pub struct rbpf_ring_buffer {
     inner: RingBuffer,
     /// (callback, ctx) per ring index.
     cbs: Vec<(SampleFn, *mut c_void)>,
+    /// Handles given out by rbpf_ring_buffer_ring, per ring index (created on demand,
+    /// freed with the manager).
+    rings: Vec<*mut rbpf_ring>,
+}
+
+/// One ring of a ring buffer manager (libbpf's `struct ring`). Borrowed: owned by its
+/// `rbpf_ring_buffer` and valid until `rbpf_ring_buffer_free`.
+pub struct rbpf_ring {
+    rb: *mut rbpf_ring_buffer,
+    idx: usize,
+}
+
+impl Handle for rbpf_ring {
+    const KIND: Kind = Kind::Ring;
+    const C_NAME: &'static str = "rbpf_ring";
 }
 
 impl Handle for rbpf_ring_buffer {
@@ -78,7 +93,7 @@ pub unsafe extern "C" fn rbpf_ring_buffer_new(
         let idx = inner.add(map_fd)?;
         let mut cbs = Vec::new();
         cbs.resize(idx + 1, (cb, ctx));
-        Ok(handles::into_raw(rbpf_ring_buffer { inner, cbs }))
+        Ok(handles::into_raw(rbpf_ring_buffer { inner, cbs, rings: Vec::new() }))
     })
 }
 
@@ -162,9 +177,104 @@ pub unsafe extern "C" fn rbpf_ring_buffer_free(rb: *mut rbpf_ring_buffer) {
         if rb.is_null() {
             return Ok(0);
         }
-        unsafe { get("rbpf_ring_buffer_free", "rb", rb) }?;
+        let r = unsafe { get("rbpf_ring_buffer_free", "rb", rb) }?;
+        for &ring in &r.rings {
+            if !ring.is_null() {
+                // SAFETY: ring handles were made by into_raw in rbpf_ring_buffer_ring.
+                unsafe { handles::free(ring) };
+            }
+        }
         // SAFETY: registry-checked pointer from into_raw.
         unsafe { handles::free(rb) };
         Ok(0)
     });
+}
+
+/// The ring at `idx` (in the order maps were added), for per-ring positions and
+/// consumption; NULL with errno ENOENT when there is no such ring. Owned by `rb`.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_ring_buffer_ring(rb: *mut rbpf_ring_buffer, idx: u32) -> *mut rbpf_ring {
+    const F: &str = "rbpf_ring_buffer_ring";
+    ptr_call(|| {
+        let r = unsafe { get_mut(F, "rb", rb) }?;
+        let idx = idx as usize;
+        if r.inner.ring(idx).is_none() {
+            return Err(Error::new(
+                libc::ENOENT,
+                format!("ringbuf: no ring {idx} (have {})", r.inner.ring_count()),
+            ));
+        }
+        if r.rings.len() <= idx {
+            r.rings.resize(idx + 1, std::ptr::null_mut());
+        }
+        if r.rings[idx].is_null() {
+            r.rings[idx] = handles::into_raw(rbpf_ring { rb, idx });
+        }
+        Ok(r.rings[idx])
+    })
+}
+
+/// The ring behind a live ring handle (and its manager).
+unsafe fn ring_of<'a>(f: &str, r: *const rbpf_ring) -> Result<(&'a mut rbpf_ring_buffer, usize)> {
+    // SAFETY: registry-checked; a registered ring's manager is live (freeing the
+    // manager unregisters its rings first).
+    let h = unsafe { get(f, "r", r) }?;
+    let rb = unsafe { get_mut(f, "ring buffer", h.rb) }?;
+    Ok((rb, h.idx))
+}
+
+fn ring_value<T>(f: &str, r: *const rbpf_ring, get: impl FnOnce(&rbpf_core::events::Ring) -> T) -> Result<T> {
+    // SAFETY: forwarded handle check.
+    let (rb, idx) = unsafe { ring_of(f, r) }?;
+    rb.inner
+        .ring(idx)
+        .map(get)
+        .ok_or_else(|| Error::new(libc::EINVAL, format!("{f}: ring {idx} is gone")))
+}
+
+/// The ring's consumer position (bytes consumed since creation).
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_ring_consumer_pos(r: *const rbpf_ring) -> std::ffi::c_ulong {
+    value_call(0, || ring_value("rbpf_ring_consumer_pos", r, |x| x.consumer_pos() as std::ffi::c_ulong))
+}
+
+/// The ring's producer position (bytes produced since creation).
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_ring_producer_pos(r: *const rbpf_ring) -> std::ffi::c_ulong {
+    value_call(0, || ring_value("rbpf_ring_producer_pos", r, |x| x.producer_pos() as std::ffi::c_ulong))
+}
+
+/// Bytes produced and not yet consumed (record headers and padding included).
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_ring_avail_data_size(r: *const rbpf_ring) -> usize {
+    value_call(0, || ring_value("rbpf_ring_avail_data_size", r, |x| x.avail_data_size() as usize))
+}
+
+/// The size of the ring's data area (the map's max_entries).
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_ring_size(r: *const rbpf_ring) -> usize {
+    value_call(0, || ring_value("rbpf_ring_size", r, |x| x.size() as usize))
+}
+
+/// The ring's map fd (the manager's own dup of the fd given to new/add).
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_ring_map_fd(r: *const rbpf_ring) -> c_int {
+    int_call(|| ring_value("rbpf_ring_map_fd", r, |x| x.map_fd()))
+}
+
+/// Consume every available record of this ring only. Count or a negative errno.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_ring_consume(r: *mut rbpf_ring) -> c_int {
+    // SAFETY: forwarded.
+    unsafe { rbpf_ring_consume_n(r, usize::MAX) }
+}
+
+/// Consume at most `n` available records of this ring. Count or a negative errno.
+#[no_mangle]
+pub unsafe extern "C" fn rbpf_ring_consume_n(r: *mut rbpf_ring, n: usize) -> c_int {
+    int_call(|| {
+        // SAFETY: registry-checked handles.
+        let (rb, idx) = unsafe { ring_of("rbpf_ring_consume_n", r) }?;
+        rb.with_dispatch(|inner, cb| inner.consume_ring(idx, n, cb)).map(count)
+    })
 }

@@ -39,6 +39,24 @@ export interface TraceOpts {
 export interface RingBufferOpts {
 }
 
+/** Options for creating a user ring buffer producer (libbpf's `user_ring_buffer_opts`). */
+export interface UserRingBufferOpts {
+}
+
+/** Options for creating a perf buffer (libbpf's `perf_buffer_opts`). */
+export interface PerfBufferOpts {
+  /** Samples per wakeup (the event's sample_period / wakeup_events); 0 means 1. */
+  samplePeriod?: number | bigint;
+}
+
+/** Options for the batch map operations (libbpf's `bpf_map_batch_opts`). */
+export interface MapBatchOpts {
+  /** Per-element flags (BPF_ANY / BPF_NOEXIST / BPF_EXIST / BPF_F_LOCK). */
+  elemFlags?: number | bigint;
+  /** Flags of the batch command itself (none defined by the kernel today). */
+  flags?: number | bigint;
+}
+
 /** Options for attaching a uprobe / uretprobe (libbpf's `bpf_uprobe_opts`). */
 export interface UprobeOpts {
   /** Offset of the USDT-style semaphore (reference counter) in the file; the kernel */

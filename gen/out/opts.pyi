@@ -32,6 +32,21 @@ class RingBufferOpts(TypedDict, total=False):
     """Options for creating a ring buffer manager (libbpf's `ring_buffer_opts`)."""
 
 
+class UserRingBufferOpts(TypedDict, total=False):
+    """Options for creating a user ring buffer producer (libbpf's `user_ring_buffer_opts`)."""
+
+
+class PerfBufferOpts(TypedDict, total=False):
+    """Options for creating a perf buffer (libbpf's `perf_buffer_opts`)."""
+    sample_period: int
+
+
+class MapBatchOpts(TypedDict, total=False):
+    """Options for the batch map operations (libbpf's `bpf_map_batch_opts`)."""
+    elem_flags: int
+    flags: int
+
+
 class UprobeOpts(TypedDict, total=False):
     """Options for attaching a uprobe / uretprobe (libbpf's `bpf_uprobe_opts`)."""
     ref_ctr_offset: int

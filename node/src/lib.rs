@@ -4,12 +4,15 @@
 //! `BpfError`, the Proxy over global variables, iterators, `Symbol.dispose` and the
 //! ring buffer's event-loop integration. Every exported function catches panics.
 
+mod btf;
 mod error;
 mod logger;
 mod object;
 mod opts;
+mod perfbuf;
 mod ringbuf;
 mod value;
+mod waiter;
 
 pub use error::take_last_error;
 

@@ -78,7 +78,11 @@ pub fn reset_native_logger() {
 #[napi(catch_unwind, ts_return_type = "Array<[string, string]>")]
 pub fn take_log_messages() -> Vec<Vec<String>> {
     WAKE_PENDING.store(false, Ordering::Release);
-    QUEUE.lock().drain(..).map(|(l, m)| vec![level_name(l).to_string(), m]).collect()
+    QUEUE
+        .lock()
+        .drain(..)
+        .map(|(l, m)| vec![level_name(l).to_string(), m])
+        .collect()
 }
 
 /// Cheap check index.js makes after native calls.

@@ -6,13 +6,13 @@
 
 use crate::error::{napi_err, to_napi, IntoNapi};
 use crate::opts;
-use crate::value::{from_js, shape_of, to_js, JsIn};
+use crate::value::{from_js, to_js, widths_of, JsIn};
 use napi::bindgen_prelude::{Buffer, Either, Env, Object as JsObject, Uint8Array, Unknown};
 use napi_derive::napi;
 use rbpf_core::btf::value::{decode, encode, Value};
 use rbpf_core::obj::sec_def::{prog_type_from_name, prog_type_name};
-use rbpf_core::opts::{ObjectOpenOpts, RawTracepointOpts, TraceOpts, TracepointOpts};
-use rbpf_core::{Btf, Link, Map, Object, Program};
+use rbpf_core::opts::{MapBatchOpts, ObjectOpenOpts, RawTracepointOpts, TraceOpts, TracepointOpts};
+use rbpf_core::{Batch, BatchCursor, Btf, Link, Map, Object, Program};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -20,8 +20,8 @@ use std::rc::Rc;
 pub(crate) struct State {
     obj: RefCell<Option<Object>>,
     name: String,
-    /// Width-revealing decodes per BTF type id (see value::to_js).
-    shapes: RefCell<HashMap<u32, Option<Value>>>,
+    /// The core's `int_widths` per BTF type id (number vs bigint, see value::to_js).
+    widths: RefCell<HashMap<u32, Option<Value>>>,
 }
 
 pub(crate) type Shared = Rc<State>;
@@ -32,7 +32,10 @@ impl State {
     }
 
     fn busy(&self) -> napi::Error {
-        napi_err(libc::EBUSY, format!("object '{}' is in use by a callback", self.name))
+        napi_err(
+            libc::EBUSY,
+            format!("object '{}' is in use by a callback", self.name),
+        )
     }
 
     pub(crate) fn with<R>(&self, f: impl FnOnce(&Object) -> napi::Result<R>) -> napi::Result<R> {
@@ -51,16 +54,25 @@ impl State {
         }
     }
 
-    fn btf<'a>(&self, obj: &'a Object) -> napi::Result<&'a Btf> {
-        obj.btf().ok_or_else(|| napi_err(libc::ENOENT, format!("object '{}' has no BTF", self.name)))
+    pub(crate) fn btf<'a>(&self, obj: &'a Object) -> napi::Result<&'a Btf> {
+        obj.btf()
+            .ok_or_else(|| napi_err(libc::ENOENT, format!("object '{}' has no BTF", self.name)))
     }
 
     /// Decode `bytes` as `type_id` and convert, 64-bit ints as bigint.
-    pub(crate) fn decode_js<'e>(&self, env: &'e Env, btf: &Btf, type_id: u32, bytes: &[u8]) -> napi::Result<Unknown<'e>> {
+    pub(crate) fn decode_js<'e>(
+        &self,
+        env: &'e Env,
+        btf: &Btf,
+        type_id: u32,
+        bytes: &[u8],
+    ) -> napi::Result<Unknown<'e>> {
         let v = decode(btf, type_id, bytes).napi()?;
-        let mut shapes = self.shapes.borrow_mut();
-        let shape = shapes.entry(type_id).or_insert_with(|| shape_of(btf, type_id, bytes.len()));
-        to_js(env, &v, shape.as_ref())
+        let mut widths = self.widths.borrow_mut();
+        let w = widths
+            .entry(type_id)
+            .or_insert_with(|| widths_of(btf, type_id));
+        to_js(env, &v, w.as_ref())
     }
 }
 
@@ -79,7 +91,10 @@ pub struct NativeObject {
 impl NativeObject {
     /// Parse an ELF object from a path or a Buffer (no kernel calls).
     #[napi(factory, catch_unwind)]
-    pub fn open(src: Either<String, Uint8Array>, options: Option<JsObject>) -> napi::Result<NativeObject> {
+    pub fn open(
+        src: Either<String, Uint8Array>,
+        options: Option<JsObject>,
+    ) -> napi::Result<NativeObject> {
         let o: ObjectOpenOpts = opts::from_js(options, "BpfObject.open")?;
         let obj = match &src {
             Either::A(path) => Object::open_file(path, &o),
@@ -87,7 +102,13 @@ impl NativeObject {
         }
         .napi()?;
         let name = obj.name().to_string();
-        Ok(NativeObject { st: Rc::new(State { obj: RefCell::new(Some(obj)), name, shapes: RefCell::default() }) })
+        Ok(NativeObject {
+            st: Rc::new(State {
+                obj: RefCell::new(Some(obj)),
+                name,
+                widths: RefCell::default(),
+            }),
+        })
     }
 
     #[napi(getter, catch_unwind)]
@@ -97,7 +118,11 @@ impl NativeObject {
 
     #[napi(getter, catch_unwind)]
     pub fn closed(&self) -> bool {
-        self.st.obj.try_borrow().map(|o| o.is_none()).unwrap_or(false)
+        self.st
+            .obj
+            .try_borrow()
+            .map(|o| o.is_none())
+            .unwrap_or(false)
     }
 
     #[napi(getter, catch_unwind)]
@@ -118,43 +143,95 @@ impl NativeObject {
     #[napi(catch_unwind)]
     pub fn program(&self, name: String) -> napi::Result<Option<NativeProgram>> {
         self.st.with(|o| {
-            Ok(o.programs().iter().position(|p| p.name() == name).map(|idx| NativeProgram { st: self.st.clone(), idx }))
+            Ok(o.programs()
+                .iter()
+                .position(|p| p.name() == name)
+                .map(|idx| NativeProgram {
+                    st: self.st.clone(),
+                    idx,
+                }))
         })
     }
 
     #[napi(catch_unwind)]
     pub fn programs(&self) -> napi::Result<Vec<NativeProgram>> {
-        self.st.with(|o| Ok((0..o.programs().len()).map(|idx| NativeProgram { st: self.st.clone(), idx }).collect()))
+        self.st.with(|o| {
+            Ok((0..o.programs().len())
+                .map(|idx| NativeProgram {
+                    st: self.st.clone(),
+                    idx,
+                })
+                .collect())
+        })
     }
 
     #[napi(catch_unwind)]
     pub fn map(&self, name: String) -> napi::Result<Option<NativeMap>> {
-        self.st.with(|o| Ok(o.maps().iter().position(|m| m.name() == name).map(|idx| NativeMap { st: self.st.clone(), idx })))
+        self.st.with(|o| {
+            // libbpf's find_map_by_name: also ".rodata" for a global-data map.
+            Ok(o.map(&name).map(|m| NativeMap {
+                st: self.st.clone(),
+                idx: m.index(),
+            }))
+        })
     }
 
     #[napi(catch_unwind)]
     pub fn maps(&self) -> napi::Result<Vec<NativeMap>> {
-        self.st.with(|o| Ok((0..o.maps().len()).map(|idx| NativeMap { st: self.st.clone(), idx }).collect()))
+        self.st.with(|o| {
+            Ok((0..o.maps().len())
+                .map(|idx| NativeMap {
+                    st: self.st.clone(),
+                    idx,
+                })
+                .collect())
+        })
     }
 
     #[napi(catch_unwind)]
     pub fn attach_all(&self) -> napi::Result<Vec<NativeLink>> {
-        self.st.with(|o| Ok(o.attach_all().napi()?.into_iter().map(NativeLink::new).collect()))
+        self.st.with(|o| {
+            Ok(o.attach_all()
+                .napi()?
+                .into_iter()
+                .map(NativeLink::new)
+                .collect())
+        })
     }
 
     /// Drop the object: its maps and programs close; links stay. Idempotent.
     #[napi(catch_unwind)]
     pub fn close(&self) -> napi::Result<()> {
-        let old = self.st.obj.try_borrow_mut().map_err(|_| self.st.busy())?.take();
+        let old = self
+            .st
+            .obj
+            .try_borrow_mut()
+            .map_err(|_| self.st.busy())?
+            .take();
         drop(old);
-        self.st.shapes.borrow_mut().clear();
+        self.st.widths.borrow_mut().clear();
         Ok(())
+    }
+
+    /// The object's own BTF (None without a .BTF section); EBADF once closed.
+    #[napi(catch_unwind)]
+    pub fn btf(&self) -> napi::Result<Option<crate::btf::NativeBtf>> {
+        self.st.with(|o| {
+            Ok(o.btf()
+                .map(|_| crate::btf::NativeBtf::of_object(self.st.clone())))
+        })
     }
 
     /// Global-data sections present in the object (".data", ".rodata", ".data.custom", ...).
     #[napi(catch_unwind)]
     pub fn datasecs(&self) -> napi::Result<Vec<String>> {
-        self.st.with(|o| Ok(o.maps().iter().filter(|m| m.is_internal()).map(|m| section_of(m.name()).to_string()).collect()))
+        self.st.with(|o| {
+            Ok(o.maps()
+                .iter()
+                .filter_map(|m| m.section_name())
+                .map(str::to_string)
+                .collect())
+        })
     }
 
     /// Variable names of one global-data section; EINVAL-free: unknown section → [].
@@ -162,7 +239,11 @@ impl NativeObject {
     pub fn global_names(&self, section: String) -> napi::Result<Vec<String>> {
         self.st.with(|o| {
             Ok(match find_section(o, &section) {
-                Some(idx) => o.maps()[idx].globals().iter().map(|g| g.name.clone()).collect(),
+                Some(m) => m
+                    .globals()
+                    .iter()
+                    .map(|g| g.name.clone())
+                    .collect(),
                 None => Vec::new(),
             })
         })
@@ -175,9 +256,16 @@ impl NativeObject {
 
     /// One global variable's value; undefined when the section has no such variable.
     #[napi(catch_unwind)]
-    pub fn get_global<'e>(&self, env: &'e Env, section: String, name: String) -> napi::Result<Option<Unknown<'e>>> {
+    pub fn get_global<'e>(
+        &self,
+        env: &'e Env,
+        section: String,
+        name: String,
+    ) -> napi::Result<Option<Unknown<'e>>> {
         self.st.with(|o| {
-            let Some((map, var)) = find_global(o, &section, &name) else { return Ok(None) };
+            let Some((map, var)) = find_global(o, &section, &name) else {
+                return Ok(None);
+            };
             let bytes = map.read_data(var.offset, var.size).napi()?;
             let btf = self.st.btf(o)?;
             self.st.decode_js(env, btf, var.type_id, &bytes).map(Some)
@@ -185,12 +273,21 @@ impl NativeObject {
     }
 
     /// Write one global variable (before load: the image; after: the live map).
-    #[napi(catch_unwind, ts_args_type = "section: string, name: string, value: unknown")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "section: string, name: string, value: unknown"
+    )]
     pub fn set_global(&self, section: String, name: String, value: JsIn) -> napi::Result<()> {
         let v = from_js(value)?;
         self.st.with(|o| {
             let Some((map, var)) = find_global(o, &section, &name) else {
-                return Err(napi_err(libc::ENOENT, format!("{section}: no variable '{name}' in object '{}'", self.st.name)));
+                return Err(napi_err(
+                    libc::ENOENT,
+                    format!(
+                        "{section}: no variable '{name}' in object '{}'",
+                        self.st.name
+                    ),
+                ));
             };
             let mut bytes = map.read_data(var.offset, var.size).napi()?;
             let btf = self.st.btf(o)?;
@@ -198,28 +295,28 @@ impl NativeObject {
                 (_, Ok(())) => {}
                 // Raw bytes of exactly the variable's size are always accepted.
                 (Value::Bytes(b), Err(_)) if b.len() == var.size => bytes.copy_from_slice(b),
-                (_, Err(e)) => return Err(to_napi(e.context(format!("{section}: variable '{name}'")))),
+                (_, Err(e)) => {
+                    return Err(to_napi(e.context(format!("{section}: variable '{name}'"))))
+                }
             }
             map.write_data(var.offset, &bytes).napi()
         })
     }
 }
 
-/// ".rodata" for internal map names such as "syscount.rodata" or ".rodata".
-fn section_of(map_name: &str) -> &str {
-    match map_name.find('.') {
-        Some(i) => &map_name[i..],
-        None => map_name,
-    }
+/// The global-data map of a section: ".rodata", ".data.custom", or the map's own name
+/// ("syscount.rodata").
+fn find_section<'a>(o: &'a Object, section: &str) -> Option<&'a Map> {
+    o.datasec(section)
+        .or_else(|| o.map(section).filter(|m| m.is_internal()))
 }
 
-fn find_section(o: &Object, section: &str) -> Option<usize> {
-    o.maps().iter().position(|m| m.is_internal() && (m.name() == section || section_of(m.name()) == section))
-}
-
-fn find_global<'a>(o: &'a Object, section: &str, name: &str) -> Option<(&'a Map, rbpf_core::GlobalVar)> {
-    let idx = find_section(o, section)?;
-    let map = &o.maps()[idx];
+fn find_global<'a>(
+    o: &'a Object,
+    section: &str,
+    name: &str,
+) -> Option<(&'a Map, rbpf_core::GlobalVar)> {
+    let map = find_section(o, section)?;
     let var = map.globals().iter().find(|g| g.name == name)?.clone();
     Some((map, var))
 }
@@ -238,10 +335,11 @@ impl NativeProgram {
         })
     }
     fn with_mut<R>(&self, f: impl FnOnce(&mut Program) -> napi::Result<R>) -> napi::Result<R> {
-        self.st.with_mut(|o| match o.programs_mut().get_mut(self.idx) {
-            Some(p) => f(p),
-            None => Err(napi_err(libc::ENOENT, "program no longer exists")),
-        })
+        self.st
+            .with_mut(|o| match o.programs_mut().get_mut(self.idx) {
+                Some(p) => f(p),
+                None => Err(napi_err(libc::ENOENT, "program no longer exists")),
+            })
     }
 }
 
@@ -306,14 +404,31 @@ impl NativeProgram {
         self.with(|p| p.attach().napi().map(NativeLink::new))
     }
     #[napi(catch_unwind)]
-    pub fn attach_tracepoint(&self, category: String, name: String, options: Option<JsObject>) -> napi::Result<NativeLink> {
+    pub fn attach_tracepoint(
+        &self,
+        category: String,
+        name: String,
+        options: Option<JsObject>,
+    ) -> napi::Result<NativeLink> {
         let o: TracepointOpts = opts::from_js(options, "Program.attachTracepoint")?;
-        self.with(|p| p.attach_tracepoint(&category, &name, &o).napi().map(NativeLink::new))
+        self.with(|p| {
+            p.attach_tracepoint(&category, &name, &o)
+                .napi()
+                .map(NativeLink::new)
+        })
     }
     #[napi(catch_unwind)]
-    pub fn attach_raw_tracepoint(&self, name: String, options: Option<JsObject>) -> napi::Result<NativeLink> {
+    pub fn attach_raw_tracepoint(
+        &self,
+        name: String,
+        options: Option<JsObject>,
+    ) -> napi::Result<NativeLink> {
         let o: RawTracepointOpts = opts::from_js(options, "Program.attachRawTracepoint")?;
-        self.with(|p| p.attach_raw_tracepoint(&name, &o).napi().map(NativeLink::new))
+        self.with(|p| {
+            p.attach_raw_tracepoint(&name, &o)
+                .napi()
+                .map(NativeLink::new)
+        })
     }
     #[napi(catch_unwind)]
     pub fn attach_trace(&self, options: Option<JsObject>) -> napi::Result<NativeLink> {
@@ -329,7 +444,10 @@ pub struct NativeMap {
 }
 
 impl NativeMap {
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&Object, &Map) -> napi::Result<R>) -> napi::Result<R> {
+    pub(crate) fn with<R>(
+        &self,
+        f: impl FnOnce(&Object, &Map) -> napi::Result<R>,
+    ) -> napi::Result<R> {
         self.st.with(|o| match o.maps().get(self.idx) {
             Some(m) => f(o, m),
             None => Err(napi_err(libc::ENOENT, "map no longer exists")),
@@ -342,7 +460,15 @@ impl NativeMap {
         self.to_bytes(o, m, v, m.btf_key_type_id(), m.key_size() as usize, "key")
     }
 
-    fn to_bytes(&self, o: &Object, m: &Map, v: Value, type_id: u32, size: usize, what: &str) -> napi::Result<Vec<u8>> {
+    fn to_bytes(
+        &self,
+        o: &Object,
+        m: &Map,
+        v: Value,
+        type_id: u32,
+        size: usize,
+        what: &str,
+    ) -> napi::Result<Vec<u8>> {
         match v {
             // Raw bytes go to the core as given; it checks the size.
             Value::Bytes(b) if type_id == 0 || b.len() == size => Ok(b),
@@ -364,13 +490,18 @@ impl NativeMap {
                 Ok(out)
             }
             // No BTF type: plain integers for 1/2/4/8-byte keys and values.
-            Value::Uint(u) if matches!(size, 1 | 2 | 4 | 8) && (size == 8 || u >> (size * 8) == 0) => {
+            Value::Uint(u)
+                if matches!(size, 1 | 2 | 4 | 8) && (size == 8 || u >> (size * 8) == 0) =>
+            {
                 Ok(u.to_le_bytes()[..size].to_vec())
             }
             Value::Int(i) if matches!(size, 1 | 2 | 4 | 8) => Ok(i.to_le_bytes()[..size].to_vec()),
             _ => Err(napi_err(
                 libc::EINVAL,
-                format!("map '{}': {what} has no BTF type; pass a Buffer of {size} bytes", m.name()),
+                format!(
+                    "map '{}': {what} has no BTF type; pass a Buffer of {size} bytes",
+                    m.name()
+                ),
             )),
         }
     }
@@ -398,7 +529,14 @@ impl NativeMap {
                 for (i, it) in items.into_iter().enumerate() {
                     let b = self.to_bytes(o, m, it, tid, vsz, "value")?;
                     if b.len() != vsz {
-                        return Err(napi_err(libc::EINVAL, format!("map '{}': per-CPU value {i} is {} bytes, expected {vsz}", m.name(), b.len())));
+                        return Err(napi_err(
+                            libc::EINVAL,
+                            format!(
+                                "map '{}': per-CPU value {i} is {} bytes, expected {vsz}",
+                                m.name(),
+                                b.len()
+                            ),
+                        ));
                     }
                     out[i * stride..i * stride + vsz].copy_from_slice(&b);
                 }
@@ -419,7 +557,13 @@ impl NativeMap {
         }
     }
 
-    fn bytes_to_js<'e>(&self, env: &'e Env, o: &Object, type_id: u32, bytes: Vec<u8>) -> napi::Result<Unknown<'e>> {
+    fn bytes_to_js<'e>(
+        &self,
+        env: &'e Env,
+        o: &Object,
+        type_id: u32,
+        bytes: Vec<u8>,
+    ) -> napi::Result<Unknown<'e>> {
         if type_id == 0 {
             return Buffer::from(bytes).into_unknown(env);
         }
@@ -427,7 +571,13 @@ impl NativeMap {
         self.st.decode_js(env, btf, type_id, &bytes)
     }
 
-    fn value_to_js<'e>(&self, env: &'e Env, o: &Object, m: &Map, bytes: Vec<u8>) -> napi::Result<Unknown<'e>> {
+    fn value_to_js<'e>(
+        &self,
+        env: &'e Env,
+        o: &Object,
+        m: &Map,
+        bytes: Vec<u8>,
+    ) -> napi::Result<Unknown<'e>> {
         let tid = m.btf_value_type_id();
         if !m.is_percpu() {
             return self.bytes_to_js(env, o, tid, bytes);
@@ -506,8 +656,17 @@ impl NativeMap {
     }
 
     /// Typed lookup; undefined when the key is absent. `raw` returns the value bytes.
-    #[napi(catch_unwind, ts_args_type = "key: unknown, flags: number | bigint, raw: boolean")]
-    pub fn lookup<'e>(&self, env: &'e Env, key: JsIn, flags: Either<u32, napi::bindgen_prelude::BigInt>, raw: bool) -> napi::Result<Option<Unknown<'e>>> {
+    #[napi(
+        catch_unwind,
+        ts_args_type = "key: unknown, flags: number | bigint, raw: boolean"
+    )]
+    pub fn lookup<'e>(
+        &self,
+        env: &'e Env,
+        key: JsIn,
+        flags: Either<u32, napi::bindgen_prelude::BigInt>,
+        raw: bool,
+    ) -> napi::Result<Option<Unknown<'e>>> {
         let flags = flags_u64(flags)?;
         self.with(|o, m| {
             let k = self.key_bytes(o, m, key)?;
@@ -519,8 +678,39 @@ impl NativeMap {
         })
     }
 
-    #[napi(catch_unwind, ts_args_type = "key: unknown, value: unknown, flags: number | bigint")]
-    pub fn update(&self, key: JsIn, value: JsIn, flags: Either<u32, napi::bindgen_prelude::BigInt>) -> napi::Result<()> {
+    /// Lookup and delete (queues, stacks, hashes); undefined when absent.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "key: unknown, flags: number | bigint, raw: boolean"
+    )]
+    pub fn lookup_and_delete<'e>(
+        &self,
+        env: &'e Env,
+        key: JsIn,
+        flags: Either<u32, napi::bindgen_prelude::BigInt>,
+        raw: bool,
+    ) -> napi::Result<Option<Unknown<'e>>> {
+        let flags = flags_u64(flags)?;
+        self.with(|o, m| {
+            let k = self.key_bytes(o, m, key)?;
+            match m.lookup_and_delete(&k, flags).napi()? {
+                None => Ok(None),
+                Some(v) if raw => Buffer::from(v).into_unknown(env).map(Some),
+                Some(v) => self.value_to_js(env, o, m, v).map(Some),
+            }
+        })
+    }
+
+    #[napi(
+        catch_unwind,
+        ts_args_type = "key: unknown, value: unknown, flags: number | bigint"
+    )]
+    pub fn update(
+        &self,
+        key: JsIn,
+        value: JsIn,
+        flags: Either<u32, napi::bindgen_prelude::BigInt>,
+    ) -> napi::Result<()> {
         let flags = flags_u64(flags)?;
         self.with(|o, m| {
             let k = self.key_bytes(o, m, key)?;
@@ -547,7 +737,11 @@ impl NativeMap {
     pub fn keys<'e>(&self, env: &'e Env, raw: bool) -> napi::Result<Vec<Unknown<'e>>> {
         self.with(|o, m| {
             let tid = if raw { 0 } else { m.btf_key_type_id() };
-            m.keys().napi()?.into_iter().map(|k| self.bytes_to_js(env, o, tid, k)).collect()
+            m.keys()
+                .napi()?
+                .into_iter()
+                .map(|k| self.bytes_to_js(env, o, tid, k))
+                .collect()
         })
     }
 
@@ -557,14 +751,186 @@ impl NativeMap {
         self.with(|o, m| {
             let ktid = if raw { 0 } else { m.btf_key_type_id() };
             let mut out = Vec::new();
-            for k in m.keys().napi()? {
-                // A key deleted since keys() was taken is skipped.
-                let Some(v) = m.lookup(&k, 0).napi()? else { continue };
+            // The core walks with batch lookups where the kernel has them, else key by key.
+            for kv in m.iter() {
+                let (k, v) = kv.napi()?;
                 let kj = self.bytes_to_js(env, o, ktid, k)?;
-                let vj = if raw { Buffer::from(v).into_unknown(env)? } else { self.value_to_js(env, o, m, v)? };
+                let vj = if raw {
+                    Buffer::from(v).into_unknown(env)?
+                } else {
+                    self.value_to_js(env, o, m, v)?
+                };
                 out.push(vec![kj, vj]);
             }
             Ok(out)
+        })
+    }
+}
+
+/// A batch position (libbpf's in_batch / out_batch pair), advanced by each
+/// lookupBatch / lookupAndDeleteBatch call.
+#[napi]
+pub struct NativeBatchCursor {
+    c: BatchCursor,
+}
+
+#[napi]
+impl NativeBatchCursor {
+    #[napi(constructor, catch_unwind)]
+    pub fn new() -> Self {
+        NativeBatchCursor {
+            c: BatchCursor::new(),
+        }
+    }
+    /// True once a call reached the end of the map.
+    #[napi(getter, catch_unwind)]
+    pub fn done(&self) -> bool {
+        self.c.is_done()
+    }
+    /// Start over from the first element.
+    #[napi(catch_unwind)]
+    pub fn reset(&mut self) {
+        self.c.reset()
+    }
+}
+
+impl NativeMap {
+    fn batch_entries<'e>(
+        &self,
+        env: &'e Env,
+        o: &Object,
+        m: &Map,
+        b: &Batch,
+        raw: bool,
+    ) -> napi::Result<Vec<Vec<Unknown<'e>>>> {
+        let ktid = if raw { 0 } else { m.btf_key_type_id() };
+        let mut out = Vec::with_capacity(b.len());
+        for (k, v) in b.iter() {
+            let kj = self.bytes_to_js(env, o, ktid, k.to_vec())?;
+            let vj = if raw {
+                Buffer::from(v.to_vec()).into_unknown(env)?
+            } else {
+                self.value_to_js(env, o, m, v.to_vec())?
+            };
+            out.push(vec![kj, vj]);
+        }
+        Ok(out)
+    }
+
+    /// Keys as packed bytes: a Buffer is taken as is, an array is encoded key by key.
+    fn packed_keys(&self, o: &Object, m: &Map, keys: Either<Uint8Array, Vec<JsIn>>) -> napi::Result<Vec<u8>> {
+        match keys {
+            Either::A(b) => Ok(b.to_vec()),
+            Either::B(ks) => {
+                let mut out = Vec::new();
+                for k in ks {
+                    out.extend(self.key_bytes(o, m, k)?);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+#[napi]
+impl NativeMap {
+    /// Up to `count` entries from `cursor` on (BPF_MAP_LOOKUP_BATCH), advancing it.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Array<[unknown, unknown]>"
+    )]
+    pub fn lookup_batch<'e>(
+        &self,
+        env: &'e Env,
+        cursor: &mut NativeBatchCursor,
+        count: u32,
+        options: Option<JsObject>,
+        raw: bool,
+    ) -> napi::Result<Vec<Vec<Unknown<'e>>>> {
+        let opts: MapBatchOpts = opts::from_js(options, "BpfMap.lookupBatch")?;
+        self.with(|o, m| {
+            let b = m.lookup_batch(&mut cursor.c, count, &opts).napi()?;
+            self.batch_entries(env, o, m, &b, raw)
+        })
+    }
+
+    /// As lookupBatch, deleting what it returns (BPF_MAP_LOOKUP_AND_DELETE_BATCH).
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Array<[unknown, unknown]>"
+    )]
+    pub fn lookup_and_delete_batch<'e>(
+        &self,
+        env: &'e Env,
+        cursor: &mut NativeBatchCursor,
+        count: u32,
+        options: Option<JsObject>,
+        raw: bool,
+    ) -> napi::Result<Vec<Vec<Unknown<'e>>>> {
+        let opts: MapBatchOpts = opts::from_js(options, "BpfMap.lookupAndDeleteBatch")?;
+        self.with(|o, m| {
+            let b = m.lookup_and_delete_batch(&mut cursor.c, count, &opts).napi()?;
+            self.batch_entries(env, o, m, &b, raw)
+        })
+    }
+
+    /// BPF_MAP_UPDATE_BATCH: keys and values as arrays (typed like set()) or packed
+    /// Buffers. Returns how many were updated.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "keys: unknown[] | Uint8Array, values: unknown[] | Uint8Array, options?: Record<string, unknown> | undefined | null"
+    )]
+    pub fn update_batch(
+        &self,
+        keys: Either<Uint8Array, Vec<JsIn>>,
+        values: Either<Uint8Array, Vec<JsIn>>,
+        options: Option<JsObject>,
+    ) -> napi::Result<u32> {
+        let opts: MapBatchOpts = opts::from_js(options, "BpfMap.updateBatch")?;
+        self.with(|o, m| {
+            if let (Either::B(ks), Either::B(vs)) = (&keys, &values) {
+                if ks.len() != vs.len() {
+                    return Err(napi_err(
+                        libc::EINVAL,
+                        format!(
+                            "map '{}': update batch: {} keys but {} values",
+                            m.name(),
+                            ks.len(),
+                            vs.len()
+                        ),
+                    ));
+                }
+            }
+            let k = self.packed_keys(o, m, keys)?;
+            let v = match values {
+                Either::A(b) => b.to_vec(),
+                Either::B(vs) => {
+                    let mut out = Vec::new();
+                    for v in vs {
+                        out.extend(self.value_bytes(o, m, v)?);
+                    }
+                    out
+                }
+            };
+            m.update_batch(&k, &v, &opts).napi().map(|n| n as u32)
+        })
+    }
+
+    /// BPF_MAP_DELETE_BATCH: keys as an array or a packed Buffer. Returns how many
+    /// were deleted (a missing key is ENOENT).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "keys: unknown[] | Uint8Array, options?: Record<string, unknown> | undefined | null"
+    )]
+    pub fn delete_batch(
+        &self,
+        keys: Either<Uint8Array, Vec<JsIn>>,
+        options: Option<JsObject>,
+    ) -> napi::Result<u32> {
+        let opts: MapBatchOpts = opts::from_js(options, "BpfMap.deleteBatch")?;
+        self.with(|o, m| {
+            let k = self.packed_keys(o, m, keys)?;
+            m.delete_batch(&k, &opts).napi().map(|n| n as u32)
         })
     }
 }
@@ -575,7 +941,10 @@ fn flags_u64(f: Either<u32, napi::bindgen_prelude::BigInt>) -> napi::Result<u64>
         Either::B(b) => {
             let (signed, v, lossless) = b.get_u64();
             if signed || !lossless {
-                return Err(napi_err(libc::EINVAL, "flags must be a non-negative 64-bit integer"));
+                return Err(napi_err(
+                    libc::EINVAL,
+                    "flags must be a non-negative 64-bit integer",
+                ));
             }
             Ok(v)
         }

@@ -15,12 +15,16 @@ fn num_u64(v: Either<BigInt, f64>, key: &str) -> napi::Result<u64> {
         Either::A(b) => {
             let (signed, n, lossless) = b.get_u64();
             if signed || !lossless {
-                return Err(type_error(format!("option '{key}' must be a non-negative 64-bit integer")));
+                return Err(type_error(format!(
+                    "option '{key}' must be a non-negative 64-bit integer"
+                )));
             }
             Ok(n)
         }
         Either::B(f) if f >= 0.0 && f.fract() == 0.0 && f <= 9007199254740991.0 => Ok(f as u64),
-        Either::B(_) => Err(type_error(format!("option '{key}' must be a non-negative integer"))),
+        Either::B(_) => Err(type_error(format!(
+            "option '{key}' must be a non-negative integer"
+        ))),
     }
 }
 
@@ -28,7 +32,9 @@ fn num_i64(v: Either<BigInt, f64>, key: &str) -> napi::Result<i64> {
     match v {
         Either::A(b) => match b.get_i64() {
             (n, true) => Ok(n),
-            _ => Err(type_error(format!("option '{key}' must be a 64-bit integer"))),
+            _ => Err(type_error(format!(
+                "option '{key}' must be a 64-bit integer"
+            ))),
         },
         Either::B(f) if f.fract() == 0.0 && f.abs() <= 9007199254740991.0 => Ok(f as i64),
         Either::B(_) => Err(type_error(format!("option '{key}' must be an integer"))),
@@ -36,7 +42,11 @@ fn num_i64(v: Either<BigInt, f64>, key: &str) -> napi::Result<i64> {
 }
 
 /// One property; undefined and null mean "not given" (the default stays).
-fn get<V>(obj: &Object, key: &str, bad: &dyn Fn(napi::Error) -> napi::Error) -> napi::Result<Option<V>>
+fn get<V>(
+    obj: &Object,
+    key: &str,
+    bad: &dyn Fn(napi::Error) -> napi::Error,
+) -> napi::Result<Option<V>>
 where
     V: FromNapiValue + ValidateNapiValue + TypeName,
 {
@@ -55,7 +65,11 @@ pub(crate) fn from_js<T: Opts>(obj: Option<Object>, what: &str) -> napi::Result<
             let known: Vec<String> = T::DESC.fields.iter().map(|f| camel_case(f.name)).collect();
             return Err(type_error(format!(
                 "{what}: unknown option '{key}' (known: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )));
         };
         let bad = |e: napi::Error| type_error(format!("{what}: option '{key}': {}", e.reason));
@@ -77,7 +91,9 @@ pub(crate) fn from_js<T: Opts>(obj: Option<Object>, what: &str) -> napi::Result<
                 None => continue,
             },
             kind @ (OptKind::U64 | OptKind::I64 | OptKind::Usize) => {
-                let Some(v) = get::<Either<BigInt, f64>>(&obj, &key, &bad)? else { continue };
+                let Some(v) = get::<Either<BigInt, f64>>(&obj, &key, &bad)? else {
+                    continue;
+                };
                 match kind {
                     OptKind::U64 => OptValue::U64(num_u64(v, &key)?),
                     OptKind::I64 => OptValue::I64(num_i64(v, &key)?),
@@ -95,6 +111,11 @@ pub(crate) fn from_js<T: Opts>(obj: Option<Object>, what: &str) -> napi::Result<
 pub fn opts_fields() -> HashMap<String, Vec<String>> {
     opts::all()
         .iter()
-        .map(|d| (d.c_name.to_string(), d.fields.iter().map(|f| camel_case(f.name)).collect()))
+        .map(|d| {
+            (
+                d.c_name.to_string(),
+                d.fields.iter().map(|f| camel_case(f.name)).collect(),
+            )
+        })
         .collect()
 }

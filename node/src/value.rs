@@ -18,7 +18,11 @@ pub(crate) fn from_js(v: JsIn<'_>) -> napi::Result<Value> {
         Either7::A(b) => Value::Bytes(b.to_vec()),
         Either7::B(n) => {
             if n.fract() == 0.0 && n.abs() <= MAX_SAFE {
-                if n < 0.0 { Value::Int(n as i64) } else { Value::Uint(n as u64) }
+                if n < 0.0 {
+                    Value::Int(n as i64)
+                } else {
+                    Value::Uint(n as u64)
+                }
             } else {
                 Value::Float(n)
             }
@@ -45,7 +49,12 @@ pub(crate) fn from_js(v: JsIn<'_>) -> napi::Result<Value> {
             for i in 0..a.len() {
                 match a.get::<JsIn>(i)? {
                     Some(x) => items.push(from_js(x)?),
-                    None => return Err(napi_err(libc::EINVAL, format!("array element {i} is missing"))),
+                    None => {
+                        return Err(napi_err(
+                            libc::EINVAL,
+                            format!("array element {i} is missing"),
+                        ))
+                    }
                 }
             }
             Value::Array(items)
@@ -62,19 +71,15 @@ pub(crate) fn from_js(v: JsIn<'_>) -> napi::Result<Value> {
     })
 }
 
-/// Bytes that reveal each integer's width when decoded: every int of up to 32 bits
-/// decodes to a magnitude below 2^32, every 64-bit one (also signed) above it.
-pub(crate) const SHAPE_BYTE: u8 = 0x80;
-
-/// `v` as a JS value. `shape` is the same type decoded from `SHAPE_BYTE`-filled bytes
-/// (see `shape_of`): integer leaves whose shape is wide become `bigint`, others
-/// `number`. Without a shape every integer is a `number`.
-pub(crate) fn to_js<'e>(env: &'e Env, v: &Value, shape: Option<&Value>) -> napi::Result<Unknown<'e>> {
-    let wide = |s: Option<&Value>| match s {
-        Some(Value::Uint(u)) => *u > u32::MAX as u64,
-        Some(Value::Int(i)) => i.unsigned_abs() > u32::MAX as u64,
-        _ => false,
-    };
+/// `v` as a JS value. `widths` is the core's `int_widths` of the same type (every
+/// integer leaf replaced by its bit width): integers wider than 32 bits become `bigint`,
+/// others `number`. Without widths every integer is a `number`.
+pub(crate) fn to_js<'e>(
+    env: &'e Env,
+    v: &Value,
+    shape: Option<&Value>,
+) -> napi::Result<Unknown<'e>> {
+    let wide = |s: Option<&Value>| matches!(s, Some(Value::Uint(bits)) if *bits > 32);
     match v {
         Value::Int(i) if wide(shape) => BigInt::from(*i).into_unknown(env),
         Value::Uint(u) if wide(shape) => BigInt::from(*u).into_unknown(env),
@@ -109,25 +114,51 @@ pub(crate) fn to_js<'e>(env: &'e Env, v: &Value, shape: Option<&Value>) -> napi:
     }
 }
 
-/// The width-revealing decode of a type (None if the core can't decode it).
-pub(crate) fn shape_of(btf: &rbpf_core::Btf, type_id: u32, size: usize) -> Option<Value> {
-    rbpf_core::btf::value::decode(btf, type_id, &vec![SHAPE_BYTE; size]).ok()
+/// The integer widths of a type (see `to_js`); None when the core can't describe it.
+pub(crate) fn widths_of(btf: &rbpf_core::Btf, type_id: u32) -> Option<Value> {
+    rbpf_core::btf::value::int_widths(btf, type_id).ok()
 }
 
-/// A type by its C spelling: "struct event", "union u", "enum e" or a plain name
-/// (typedef / int). (A core helper is requested in requests-node.md #2.)
-pub(crate) fn find_type(btf: &rbpf_core::Btf, name: &str) -> Option<u32> {
-    use rbpf_core::btf::Kind;
-    let name = name.trim();
-    let kinds: &[(&str, &[Kind])] = &[
-        ("struct ", &[Kind::Struct]),
-        ("union ", &[Kind::Union]),
-        ("enum ", &[Kind::Enum, Kind::Enum64]),
-    ];
-    for (prefix, ks) in kinds {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            return ks.iter().find_map(|k| btf.find_by_name_kind(rest.trim(), *k));
-        }
+/// A BTF type decoder that outlives its object: a copy of the BTF, the type id and its
+/// integer widths (for number vs bigint). Used by ring and perf buffer records.
+pub(crate) struct Decoder {
+    btf: rbpf_core::Btf,
+    type_id: u32,
+    widths: Option<Value>,
+}
+
+impl Decoder {
+    /// `c_name` as the core spells types: "struct event", "u32", ...; `what` names the
+    /// map for the ENOENT message.
+    pub(crate) fn new(btf: &rbpf_core::Btf, c_name: &str, what: &str) -> napi::Result<Decoder> {
+        let type_id = btf.find_by_c_name(c_name).ok_or_else(|| {
+            napi_err(
+                libc::ENOENT,
+                format!("{what}: no BTF type '{c_name}' in the object"),
+            )
+        })?;
+        Ok(Decoder {
+            btf: btf.clone(),
+            type_id,
+            widths: widths_of(btf, type_id),
+        })
     }
-    btf.find_by_name(name)
+
+    pub(crate) fn to_js<'e>(&self, env: &'e Env, data: &[u8]) -> napi::Result<Unknown<'e>> {
+        use crate::error::IntoNapi;
+        let v = rbpf_core::btf::value::decode(&self.btf, self.type_id, data).napi()?;
+        to_js(env, &v, self.widths.as_ref())
+    }
+}
+
+/// A record as JS: decoded when the buffer has a decoder, else a Buffer (a copy).
+pub(crate) fn record_js<'e>(
+    env: &'e Env,
+    decoder: Option<&Decoder>,
+    data: &[u8],
+) -> napi::Result<Unknown<'e>> {
+    match decoder {
+        None => Buffer::from(data.to_vec()).into_unknown(env),
+        Some(d) => d.to_js(env, data),
+    }
 }

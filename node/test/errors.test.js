@@ -78,3 +78,26 @@ test('wrong argument types are TypeErrors', () => {
   assert.throws(() => BpfObject.open(42), TypeError)
   assert.throws(() => BpfObject.open(null), TypeError)
 })
+
+test('mutated ELF images never crash: they open or fail with BpfError', (t) => {
+  const { setLogger } = require('..')
+  const old = setLogger(null)
+  t.after(() => setLogger(old))
+  const img = fs.readFileSync(objPath('globals'))
+  let seed = 12345
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n }
+  for (let i = 0; i < 400; i++) {
+    const b = Buffer.from(img)
+    for (let j = 1 + rnd(16); j > 0; j--) b[rnd(b.length)] = rnd(256)
+    let obj
+    try {
+      obj = BpfObject.open(b)
+      void Object.keys(obj.rodata)
+      void obj.programs.map((p) => p.sectionName)
+    } catch (e) {
+      assert.ok(e instanceof BpfError, `iteration ${i}: ${e && e.stack}`)
+    } finally {
+      obj?.close()
+    }
+  }
+})

@@ -76,8 +76,11 @@ test('ring buffer records decoded by BTF through poll()', async (t) => {
     assert.equal(r.pid, pid)
     assert.equal(r.syscall_id, GETPPID)
     assert.ok(Buffer.isBuffer(r.comm))
-    assert.match(r.comm.toString('latin1').replace(/\0+$/, ''), /^python/)
+    assert.equal(r.comm.length, 16)
   }
+  // (a python3 launcher script may run as `bash` under the same pid before the exec)
+  const comms = recs.map((r) => r.comm.toString('latin1').replace(/\0+$/, ''))
+  assert.ok(comms.filter((c) => c.startsWith('python')).length >= N, comms.join(','))
   assert.equal(rb.consume(), 0, 'nothing left')
 })
 

@@ -19,23 +19,9 @@ use std::sync::Arc;
 include!(concat!(env!("OUT_DIR"), "/uapi_consts.rs"));
 
 /// Find a BTF type by C name: "struct event", "union u", "enum e", or a plain
-/// (typedef / int) name.
-/// (The prefix split moves to the core when it offers `find_by_c_name`; see
-/// .notes/requests-python.md.)
+/// (typedef / int) name. The spelling rules are the core's.
 pub(crate) fn btf_find_type(btf: &rbpf_core::Btf, name: &str) -> Option<u32> {
-    use rbpf_core::btf::Kind;
-    let name = name.trim();
-    let prefixed: [(&str, &[Kind]); 3] = [
-        ("struct ", &[Kind::Struct]),
-        ("union ", &[Kind::Union]),
-        ("enum ", &[Kind::Enum, Kind::Enum64]),
-    ];
-    for (prefix, kinds) in prefixed {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            return kinds.iter().find_map(|k| btf.find_by_name_kind(rest.trim(), *k));
-        }
-    }
-    btf.find_by_name(name)
+    btf.find_by_c_name(name)
 }
 
 /// Forward the core's messages to logging.getLogger("rbpf").

@@ -34,23 +34,14 @@ struct Ring {
     callback: Py<PyAny>,
     /// Decode records as this BTF type of the map's object.
     decode: Option<(Arc<Shared>, u32)>,
-    map_name: String,
-}
-
-impl Ring {
-    fn clone_ref(&self, py: Python<'_>) -> Ring {
-        Ring {
-            callback: self.callback.clone_ref(py),
-            decode: self.decode.clone(),
-            map_name: self.map_name.clone(),
-        }
-    }
+    /// "ring buffer 'events' record", for decode errors.
+    what: String,
 }
 
 #[pyclass(frozen, module = "rbpf", name = "RingBuffer")]
 pub struct RingBuffer {
     core: Mutex<Option<rbpf_core::RingBuffer>>,
-    rings: Mutex<Vec<Ring>>,
+    rings: Mutex<Vec<Arc<Ring>>>,
     waiter: Mutex<Option<Arc<RingWaiter>>>,
 }
 
@@ -103,7 +94,7 @@ impl RingBuffer {
     }
 
     fn drain(&self, py: Python<'_>, max: Option<usize>) -> PyResult<usize> {
-        let rings: Vec<Ring> = self.rings.lock().iter().map(|r| r.clone_ref(py)).collect();
+        let rings: Vec<Arc<Ring>> = self.rings.lock().clone();
         let mut core = self.core.try_lock().ok_or_else(|| busy(py))?;
         let rb = core.as_mut().ok_or_else(closed).py()?;
         let mut raised: Option<PyErr> = None;
@@ -143,13 +134,12 @@ fn deliver(py: Python<'_>, ring: &Ring, data: &[u8]) -> PyResult<i32> {
     let arg = match &ring.decode {
         None => PyBytes::new(py, data).into_any(),
         Some((shared, type_id)) => {
-            let what = format!("ring buffer '{}' record", ring.map_name);
             shared.with(py, |o| {
                 let t = Typed {
                     btf: o.btf(),
                     type_id: *type_id,
                     size: data.len(),
-                    what: &what,
+                    what: &ring.what,
                 };
                 t.decode(py, data)
             })?
@@ -227,11 +217,8 @@ impl RingBuffer {
         let rb = core.as_mut().ok_or_else(closed).py()?;
         let idx = catch(|| rb.add(fd).py())?;
         let mut rings = self.rings.lock();
-        let ring = Ring {
-            callback,
-            decode,
-            map_name: m.name_str().to_owned(),
-        };
+        let what = format!("ring buffer '{}' record", m.name_str());
+        let ring = Arc::new(Ring { callback, decode, what });
         if idx == rings.len() {
             rings.push(ring);
         } else if idx < rings.len() {

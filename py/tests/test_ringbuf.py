@@ -128,11 +128,16 @@ def test_decoded_exec_events(root, gated_child):
         ) as rb:
             child = gated_child("/bin/true")
             child.release()
+            # The child execs twice: /bin/sh (the gate), then /bin/true.
+            def is_true(e: rbpf.Struct) -> bool:
+                return e.pid == child.pid and e.filename.split(b"\0")[0] == b"/bin/true"
+
             deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and not any(e.pid == child.pid for e in events):
+            while time.monotonic() < deadline and not any(is_true(e) for e in events):
                 rb.poll(100)
-        mine = [e for e in events if e.pid == child.pid]
-        assert mine, f"no exec event for pid {child.pid} among {len(events)}"
+        mine = [e for e in events if is_true(e)]
+        assert mine, f"no exec of /bin/true by pid {child.pid} among {len(events)} events"
+        assert any(e.pid == child.pid and e.comm.split(b"\0")[0] == b"sh" for e in events)
         e = mine[0]
         assert isinstance(e, rbpf.Struct)
         assert e.ppid == os.getpid() or e.ppid > 0
@@ -201,3 +206,27 @@ def test_unknown_value_type_is_enoent(maps_obj):
         rbpf.RingBuffer(maps_obj.maps["ringbuf"], print, value_type="struct no_such_type")
     assert ei.value.errno == 2
     assert "no_such_type" in ei.value.strerror
+
+
+def test_syscount_events_decoded(root):
+    import platform
+
+    nr = {"x86_64": 39, "aarch64": 172}.get(platform.machine())
+    if nr is None:
+        pytest.skip(f"getpid's syscall number is not known here for {platform.machine()}")
+    with rbpf.Object.open(obj_path("syscount")) as obj:
+        for p in obj.programs.values():
+            p.autoload = p.name == "count_syscalls"
+        obj.rodata.target_pid = os.getpid()
+        obj.rodata.watch_syscall = nr
+        obj.load()
+        got: list = []
+        with obj.programs["count_syscalls"].attach(), rbpf.RingBuffer(
+            obj.maps["events"], got.append, value_type="struct event"
+        ) as rb:
+            for _ in range(3):
+                os.getpid()
+            rb.poll(1000)
+    assert len(got) >= 3
+    assert all(e.pid == os.getpid() and e.syscall_id == nr for e in got)
+    assert all(e.comm.split(b"\0")[0] for e in got)

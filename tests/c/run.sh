@@ -47,6 +47,19 @@ if command -v c++ >/dev/null; then
     c++ -std=gnu++20 -Wall -Wextra -Werror -I"$ROOT/include" -fsyntax-only -x c++ "$OUT/header_only.c"
 fi
 
+# Every function the header declares is exported by librbpf.so, and nothing else is
+# (rbpf_test_panic exists only with the test-panic feature).
+if [ -z "${RBPF_C_STATIC:-}" ] && command -v nm >/dev/null; then
+    declared="$(grep -oE '\brbpf_[a-z0-9_]+\(' include/rbpf.h | tr -d '(' | grep -v '^rbpf_test_panic$' | sort -u)"
+    exported="$(nm -D --defined-only "$LIBDIR/librbpf.so" | awk '{print $3}' | grep -v '^rbpf_test_panic$' | sort -u)"
+    if [ "$declared" != "$exported" ]; then
+        echo "run.sh: rbpf.h and librbpf.so disagree (< header only, > library only):" >&2
+        diff <(echo "$declared") <(echo "$exported") >&2 || true
+        echo "0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+fi
+
 # The C example builds with the same flags.
 "$CC" "${CFLAGS[@]}" -o "$OUT/example_syscount" examples/c/syscount.c "${LDFLAGS[@]}"
 "$CC" "${CFLAGS[@]}" -o "$OUT/test_rbpf" tests/c/harness.c tests/c/test_*.c "${LDFLAGS[@]}"

@@ -214,6 +214,7 @@ pub fn tc_query(hook: &TcHook, opts: &mut TcOpts) -> Result<()> {
 
 #[derive(Debug)]
 struct TcFilterLink {
+    netns: nl::Netns,
     hook: TcHook,
     handle: u32,
     priority: u32,
@@ -222,6 +223,13 @@ struct TcFilterLink {
 
 impl LinkDetach for TcFilterLink {
     fn detach(&mut self) -> Result<()> {
+        let this = &*self;
+        this.netns.run(|| this.remove())
+    }
+}
+
+impl TcFilterLink {
+    fn remove(&self) -> Result<()> {
         let r = filter_delete(&self.hook, self.handle, self.priority, false);
         if self.created_qdisc {
             let mut both = self.hook.clone();
@@ -247,18 +255,14 @@ pub fn attach_tc(prog_fd: RawFd, ifindex: i32, attach_point: u32, priority: u32,
     if attach_point != RBPF_TC_INGRESS && attach_point != RBPF_TC_EGRESS {
         return Err(einval(format!("failed to attach {target}: attach_point must be RBPF_TC_INGRESS or RBPF_TC_EGRESS")));
     }
-    let mut hook = TcHook::default();
-    hook.ifindex = ifindex;
-    hook.attach_point = attach_point;
+    let netns = nl::Netns::current().map_err(|e| e.context(format_args!("failed to attach {target}")))?;
+    let hook = TcHook { ifindex, attach_point, ..Default::default() };
     let created_qdisc = match tc_hook_create(&hook) {
         Ok(()) => true,
         Err(e) if e.errno() == libc::EEXIST => false,
         Err(e) => return Err(e),
     };
-    let mut opts = TcOpts::default();
-    opts.prog_fd = prog_fd;
-    opts.priority = priority;
-    opts.handle = handle;
+    let mut opts = TcOpts { prog_fd, priority, handle, ..Default::default() };
     if let Err(e) = tc_attach(&hook, &mut opts) {
         if created_qdisc {
             let mut both = hook.clone();
@@ -268,7 +272,7 @@ pub fn attach_tc(prog_fd: RawFd, ifindex: i32, attach_point: u32, priority: u32,
         return Err(e);
     }
     let target = format!("{target} (handle {}, priority {})", opts.handle, opts.priority);
-    Ok(Link::custom(None, Box::new(TcFilterLink { hook, handle: opts.handle, priority: opts.priority, created_qdisc }), target))
+    Ok(Link::custom(None, Box::new(TcFilterLink { netns, hook, handle: opts.handle, priority: opts.priority, created_qdisc }), target))
 }
 
 /// Attach to ingress / egress the best way this kernel has: a tcx link when the kernel

@@ -23,6 +23,7 @@ pub(crate) fn relative(flags: u32, relative_fd: u32, relative_id: u32) -> Result
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn mprog_link(prog_fd: RawFd, ifindex: i32, attach_type: u32, flags: u32, rfd: u32, rid: u32, rev: u64, target: String) -> Result<Link> {
     let wrap = |e: Error| Error::new(e.errno(), format!("failed to attach {target}: {}", e.message()));
     if ifindex <= 0 {

@@ -74,9 +74,10 @@ pub fn xdp_detach(ifindex: i32, flags: u32, opts: &XdpAttachOpts) -> Result<()> 
     xdp_attach(ifindex, -1, flags, opts)
 }
 
-/// libbpf's `bpf_xdp_query`: the XDP programs on `ifindex`. `flags` must be 0 or one
-/// mode flag (it does not filter here; see [`xdp_query_id`]). feature_flags and
-/// xdp_zc_max_segs are not queried (0).
+/// libbpf's `bpf_xdp_query`: the XDP programs on `ifindex`, and the device's XDP
+/// feature bits (NETDEV_XDP_ACT_*) and zero-copy segment limit from the "netdev" generic
+/// netlink family (0 on kernels without it). `flags` must be 0 or one mode flag (it does
+/// not filter here; see [`xdp_query_id`]).
 pub fn xdp_query(ifindex: i32, flags: u32) -> Result<XdpQueryOpts> {
     let wrap = |e: Error| Error::new(e.errno(), format!("failed to query XDP on ifindex {ifindex}: {}", e.message()));
     if ifindex <= 0 {
@@ -110,6 +111,11 @@ pub fn xdp_query(ifindex: i32, flags: u32) -> Result<XdpQueryOpts> {
     // The single-mode attributes are only sent in that mode; fill prog_id like libbpf.
     if out.prog_id == 0 && out.attach_mode != XDP_ATTACHED_MULTI {
         out.prog_id = out.drv_prog_id.max(out.skb_prog_id).max(out.hw_prog_id);
+    }
+    // Device features, as libbpf: from the "netdev" family when the kernel has it.
+    if let Some((feat, segs)) = nl::netdev_xdp_features(ifindex).map_err(wrap)? {
+        out.feature_flags = feat;
+        out.xdp_zc_max_segs = segs;
     }
     Ok(out)
 }

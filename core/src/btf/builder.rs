@@ -199,6 +199,14 @@ impl BtfBuilder {
         self.next_id
     }
 
+    /// Parse what was built (`base` for split builders).
+    pub fn build(&self, base: Option<std::sync::Arc<super::Btf>>) -> crate::Result<super::Btf> {
+        match base {
+            Some(b) => super::Btf::from_split_bytes(self.to_bytes(), b),
+            None => super::Btf::from_bytes(self.to_bytes()),
+        }
+    }
+
     /// Raw BTF: 24-byte header, types, strings.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(BTF_HDR_LEN + self.types.len() + self.strs.len());

@@ -794,7 +794,7 @@ fn format_spec(spec: &Spec<'_>) -> String {
     for (i, r) in spec.raw.iter().enumerate() {
         let _ = write!(s, "{}{}", if i == 0 { "" } else { ":" }, r);
     }
-    if spec.bit_offset % 8 != 0 {
+    if spec.bit_offset & 7 != 0 {
         let _ = write!(s, " @ offset {}.{})", spec.bit_offset / 8, spec.bit_offset % 8);
     } else {
         let _ = write!(s, " @ offset {})", spec.bit_offset / 8);
@@ -926,7 +926,13 @@ pub struct CoreRelocator<'l> {
     local: &'l Btf,
     targets: Vec<Arc<Btf>>,
     cands: HashMap<u32, Vec<Cand>>,
+    /// Produces the module BTFs the first time a local type has no candidate in the
+    /// primary target (libbpf loads them only then, too).
+    lazy_modules: Option<LazyTargets<'l>>,
 }
+
+/// See `CoreRelocator::with_lazy_modules`.
+pub type LazyTargets<'l> = Box<dyn FnOnce() -> Vec<Arc<Btf>> + 'l>;
 
 /// The result of `CoreRelocator::compute` (no patching).
 #[derive(Clone, Debug)]
@@ -939,38 +945,86 @@ pub struct CoreComputed {
 
 impl<'l> CoreRelocator<'l> {
     pub fn new(local: &'l Btf, targets: Vec<Arc<Btf>>) -> Self {
-        CoreRelocator { local, targets, cands: HashMap::new() }
+        CoreRelocator { local, targets, cands: HashMap::new(), lazy_modules: None }
+    }
+
+    /// Module BTFs (split over the primary target) to append to the targets the first
+    /// time some local type has no candidate in the targets given so far.
+    pub fn with_lazy_modules(mut self, f: LazyTargets<'l>) -> Self {
+        self.lazy_modules = Some(f);
+        self
     }
 
     pub fn targets(&self) -> &[Arc<Btf>] {
         &self.targets
     }
 
-    /// Candidates for local type `local_id` (libbpf's bpf_core_find_cands), uncached.
-    pub fn find_cands(&self, local_id: u32) -> Result<Vec<Cand>> {
-        let lt = self.local.type_by_id(local_id)?;
+    /// The local type a candidate search is for: its essential name and kind (anonymous
+    /// types are refused, as libbpf does).
+    fn cand_query(&self, local_id: u32) -> Result<(&'l str, Kind)> {
+        let local: &'l Btf = self.local;
+        let lt = local.type_by_id(local_id)?;
         if lt.name().is_empty() {
             bail!(libc::EINVAL, "[{local_id}] {}: relocation doesn't support anonymous types", lt.kind());
         }
-        let ess = super::essential_name(lt.name());
-        let mut out = Vec::new();
-        for (bi, tb) in self.targets.iter().enumerate() {
-            // Modules only when the primary target had nothing.
-            if bi > 0 && !out.is_empty() {
-                break;
-            }
-            let from = if bi == 0 { 1 } else { tb.start_id() };
-            for id in tb.find_by_essential_name(ess) {
-                if id < from {
-                    continue;
-                }
-                let t = tb.type_by_id(id)?;
-                if kind_core_compat(t.kind(), lt.kind()) && !t.name().is_empty() {
-                    out.push(Cand { btf: bi, id });
-                }
+        Ok((super::essential_name(lt.name()), lt.kind()))
+    }
+
+    /// Candidates for local type `local_id` (libbpf's bpf_core_find_cands), uncached.
+    pub fn find_cands(&mut self, local_id: u32) -> Result<Vec<Cand>> {
+        let q = self.cand_query(local_id)?;
+        Ok(self.search(&[q]).pop().unwrap_or_default())
+    }
+
+    /// Candidate lists for many local types with one pass per target BTF. Module BTFs
+    /// are searched (and loaded, if lazy) only for queries the primary left empty.
+    fn search(&mut self, queries: &[(&str, Kind)]) -> Vec<Vec<Cand>> {
+        let mut out: Vec<Vec<Cand>> = vec![Vec::new(); queries.len()];
+        if let Some(primary) = self.targets.first() {
+            for (o, ids) in out.iter_mut().zip(primary.find_core_candidates(queries)) {
+                o.extend(ids.into_iter().map(|id| Cand { btf: 0, id }));
             }
         }
-        Ok(out)
+        let empty: Vec<usize> = (0..queries.len()).filter(|&i| out[i].is_empty()).collect();
+        if empty.is_empty() {
+            return out;
+        }
+        if let Some(f) = self.lazy_modules.take() {
+            self.targets.extend(f());
+        }
+        let rest: Vec<(&str, Kind)> = empty.iter().map(|&i| queries[i]).collect();
+        for bi in 1..self.targets.len() {
+            let tb = &self.targets[bi];
+            let from = tb.start_id();
+            // Every module's own types (libbpf adds the candidates of all modules).
+            for (&qi, ids) in empty.iter().zip(tb.find_core_candidates(&rest)) {
+                out[qi].extend(ids.into_iter().filter(|&id| id >= from).map(|id| Cand { btf: bi, id }));
+            }
+        }
+        out
+    }
+
+    /// Search the candidates of every local type in `local_ids` now, in one pass per
+    /// target, and cache them (the object's relocations then hit the cache). Types that
+    /// cannot have candidates (anonymous, bad ids) are left for `relocate` to report.
+    pub fn prefetch(&mut self, local_ids: impl IntoIterator<Item = u32>) {
+        let mut ids: Vec<u32> = local_ids.into_iter().filter(|id| !self.cands.contains_key(id)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut qs = Vec::with_capacity(ids.len());
+        let mut qids = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Ok(q) = self.cand_query(id) {
+                qs.push(q);
+                qids.push(id);
+            }
+        }
+        if qs.is_empty() {
+            return;
+        }
+        for (id, c) in qids.into_iter().zip(self.search(&qs)) {
+            self.cands.insert(id, c);
+        }
     }
 
     /// Compute the relocation result for `relo` without patching (libbpf's

@@ -157,18 +157,14 @@ fn compile(cc: &str, src: &Path, out: &Path, target: bool) -> Result<(), String>
 /// the instruction indexes CO-RE touched. `target` None: vmlinux.
 fn rbpf_relocate(obj: &Path, target: Option<&Path>) -> Vec<(String, Vec<Insn>, Vec<usize>)> {
     use object::{Object, ObjectSection, ObjectSymbol};
-    let t0 = std::time::Instant::now();
     let data = std::fs::read(obj).unwrap();
     let file = object::File::parse(&*data).unwrap();
     let local = Btf::from_file(obj).unwrap();
-    eprintln!("TIMING local btf {:?} ({} types)", t0.elapsed(), local.type_cnt());
     let tgt = match target {
         Some(t) => Arc::new(Btf::from_file(t).unwrap()),
         None => Btf::vmlinux().unwrap(),
     };
-    eprintln!("TIMING +target {:?}", t0.elapsed());
     let ext = BtfExt::parse(file.section_by_name(".BTF.ext").unwrap().data().unwrap(), &local).unwrap();
-    eprintln!("TIMING +ext {:?}", t0.elapsed());
     let mut r = CoreRelocator::new(&local, vec![tgt]);
     let mut out = Vec::new();
     for sec in &ext.core_relo {
@@ -191,7 +187,6 @@ fn rbpf_relocate(obj: &Path, target: Option<&Path>) -> Vec<(String, Vec<Insn>, V
             .to_string();
         out.push((name, insns, touched));
     }
-    eprintln!("TIMING +relocate {:?}", t0.elapsed());
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }

@@ -105,7 +105,7 @@ impl BtfExt {
                 return Ok(None);
             }
             let start = hdr_len + off;
-            if start.checked_add(len).is_none_or(|e| e > data.len()) || off % 4 != 0 {
+            if start.checked_add(len).is_none_or(|e| e > data.len()) || off & 3 != 0 {
                 bail!(libc::EINVAL, "btf.ext: subsection at {off} (+{len}) out of bounds or misaligned");
             }
             Ok(Some((start, len)))

@@ -16,8 +16,10 @@
 //! Design (cilium's lazy decoder): the raw bytes are kept as they are (an owned `Vec` or
 //! any shared `&[u8]` provider such as an mmap); parsing builds one `Vec<u32>` of type
 //! offsets in a single validating pass and nothing else. Types are decoded on demand
-//! into borrowed [`Type`] views. The name index (hash of the flavor-stripped name → ids)
-//! is built on the first name lookup.
+//! into borrowed [`Type`] views; strings are checked (UTF-8) only when read. Name lookups
+//! scan linearly in id order (as libbpf does; cheap for early types) until they have cost
+//! about as much as building the name index (hash of the flavor-stripped name → ids),
+//! which is then built once and serves exact lookups and CO-RE candidate search.
 
 pub mod builder;
 pub mod core;
@@ -38,7 +40,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 pub use ext::{BtfExt, CoreRelo, FuncInfo, LineInfo};
-pub use vmlinux::flush_vmlinux_cache;
+pub use vmlinux::{flush_vmlinux_cache, load_module_btfs, ModuleBtfs};
 
 pub const BTF_MAGIC: u16 = 0xeb9f;
 pub const BTF_VERSION: u8 = 1;
@@ -281,10 +283,14 @@ impl fmt::Debug for Btf {
 }
 
 impl Clone for Btf {
-    /// A deep copy of the bytes (owned) sharing the base; the name index is rebuilt lazily.
+    /// Owned bytes are copied, shared ones (an mmap) shared; the base is shared; the name
+    /// index is rebuilt lazily.
     fn clone(&self) -> Self {
         Btf {
-            data: Data::Owned(self.data.bytes().to_vec()),
+            data: match &self.data {
+                Data::Owned(v) => Data::Owned(v.clone()),
+                Data::Shared(s) => Data::Shared(s.clone()),
+            },
             type_off: self.type_off,
             type_len: self.type_len,
             str_off: self.str_off,
@@ -640,6 +646,15 @@ impl Btf {
         Btf::parse(Data::Shared(data), base)
     }
 
+    /// As `from_shared`, for BTF the running kernel has already verified (the files under
+    /// /sys/kernel/btf, checked by the kernel's BTF verifier when it booted or loaded the
+    /// module): the index pass checks only the layout (kinds, lengths, bounds), not every
+    /// string offset and type reference. That is what keeps the first load fast; access
+    /// stays bounds-checked, so a bad offset or id still gives an error, never a panic.
+    pub fn from_kernel_shared(data: Arc<dyn AsRef<[u8]> + Send + Sync>, base: Option<Arc<Btf>>) -> Result<Btf> {
+        Btf::parse_with(Data::Shared(data), base, true)
+    }
+
     /// Read raw BTF, or an ELF file's `.BTF` section. Errors name the path.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Btf> {
         Btf::from_file_split(path, None)
@@ -664,11 +679,15 @@ impl Btf {
 
     /// Kernel-module BTFs as (module name, BTF split over `vmlinux()`), cached with it;
     /// broken ones are skipped with a warning. CO-RE searches them after vmlinux.
-    pub fn kernel_modules() -> Result<Arc<Vec<(String, Arc<Btf>)>>> {
+    pub fn kernel_modules() -> Result<ModuleBtfs> {
         vmlinux::modules()
     }
 
     fn parse(data: Data, base: Option<Arc<Btf>>) -> Result<Btf> {
+        Btf::parse_with(data, base, false)
+    }
+
+    fn parse_with(data: Data, base: Option<Arc<Btf>>, trusted: bool) -> Result<Btf> {
         let b = data.bytes();
         let lay = parse_header(b, "btf")?;
         let strs = &b[lay.str_off..lay.str_off + lay.str_len];
@@ -685,12 +704,11 @@ impl Btf {
         if !strs.is_empty() && strs.last() != Some(&0) {
             bail!(libc::EINVAL, "btf: string section is not NUL-terminated");
         }
-        if std::str::from_utf8(strs).is_err() {
-            bail!(libc::EINVAL, "btf: string section is not valid UTF-8");
-        }
+        // UTF-8 is checked per string when one is read (str_by_offset), not here: parsing
+        // then never touches the string pages, which matters for an mmap'ed vmlinux.
         let str_end = start_str_off as u64 + lay.str_len as u64;
         let types = &b[lay.type_off..lay.type_off + lay.type_len];
-        let (offsets, max_ref) = index_types(types, start_id, start_str_off, str_end)?;
+        let (offsets, max_ref) = if trusted { (index_layout(types, start_id)?, 0) } else { index_types(types, start_id, str_end)? };
         let btf = Btf {
             type_off: lay.type_off,
             type_len: lay.type_len,
@@ -821,7 +839,6 @@ impl Btf {
         }
         let s = &self.data.bytes()[self.str_off + rel..self.str_off + self.str_len];
         let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
-        // The section was checked to be UTF-8; a string can still start mid-character.
         std::str::from_utf8(&s[..end]).map_err(|_| einval(format!("btf: string at offset {off} is not valid UTF-8")))
     }
 
@@ -830,7 +847,8 @@ impl Btf {
         self.str_by_offset(off)
     }
 
-    /// Name for an offset validated at index time; "" if it still fails.
+    /// Name for an offset validated at index time; "" if the bytes are not UTF-8 (corrupt
+    /// BTF: `str_by_offset` reports that as EINVAL).
     fn str_or_empty(&self, off: u32) -> &str {
         if off == 0 {
             return "";
@@ -905,6 +923,40 @@ impl Btf {
             names::scan_essential(self, ess, &mut out);
         } else {
             self.name_index().find_essential(self, ess, &mut out);
+        }
+        out
+    }
+
+    /// CO-RE candidate search for many local types at once (libbpf's bpf_core_find_cands
+    /// without the per-type full scan): for each (name, kind), every type here and in
+    /// the base whose name equals `name` modulo `___flavor` suffixes and whose kind is
+    /// `kind` (ENUM and ENUM64 match each other), in id order. One linear pass serves
+    /// all queries until the name index pays off (then it is built and used).
+    pub fn find_core_candidates(&self, queries: &[(&str, Kind)]) -> Vec<Vec<u32>> {
+        let mut out = match &self.base {
+            Some(b) => b.find_core_candidates(queries),
+            None => vec![Vec::new(); queries.len()],
+        };
+        let q: Vec<(&[u8], u32)> = queries.iter().map(|(n, k)| (essential_name(n).as_bytes(), names::core_kind_mask(*k))).collect();
+        if self.names.get().is_none() && self.scanned.load(Ordering::Relaxed) < SCAN_BUDGET * self.offsets.len() {
+            self.scanned.fetch_add(self.offsets.len(), Ordering::Relaxed);
+            names::scan_candidates(self, &q, &mut out);
+        } else {
+            let idx = self.name_index();
+            for (i, (ess, mask)) in q.iter().enumerate() {
+                let Ok(ess) = std::str::from_utf8(ess) else { continue };
+                let start = out[i].len();
+                idx.find_essential(self, ess, &mut out[i]);
+                let mut j = start;
+                while j < out[i].len() {
+                    let keep = self.type_by_id(out[i][j]).is_ok_and(|t| mask & (1 << t.kind() as u32) != 0);
+                    if keep {
+                        j += 1;
+                    } else {
+                        out[i].remove(j);
+                    }
+                }
+            }
         }
         out
     }
@@ -1263,16 +1315,68 @@ fn sanitize_types(btf: &mut Btf, opts: &SanitizeOpts) -> Result<()> {
 /// The single validating pass: returns each type's offset inside the type section.
 /// Also returns the largest type id referenced anywhere, so references are range-checked
 /// without a second pass (the slow `check_refs` walk runs only to name a bad one).
-fn index_types(types: &[u8], start_id: u32, start_str_off: u32, str_end: u64) -> Result<(Vec<u32>, u32)> {
+/// The layout-only index pass (kernel-verified BTF): each type's offset from its kind and
+/// vlen, nothing else read. A few ns per type.
+fn index_layout(types: &[u8], start_id: u32) -> Result<Vec<u32>> {
+    if types.len() > u32::MAX as usize {
+        bail!(libc::E2BIG, "btf: type section too large");
+    }
+    // Branch-free step: kinds arrive in no predictable order, so a per-kind branch would
+    // mispredict on most types. (fixed extra bytes, bytes per vlen entry) by kind;
+    // unknown kinds are flagged and reported after the walk.
+    const FIXED: [u8; 32] = {
+        let mut t = [0u8; 32];
+        t[1] = 4;
+        t[14] = 4;
+        t[17] = 4;
+        t[3] = 12;
+        t
+    };
+    const PER_VLEN: [u8; 32] = {
+        let mut t = [0u8; 32];
+        t[4] = 12;
+        t[5] = 12;
+        t[15] = 12;
+        t[19] = 12;
+        t[6] = 8;
+        t[13] = 8;
+        t
+    };
+    let mut offsets = Vec::with_capacity(types.len() / 12 + 1);
+    let mut pos = 0usize;
+    let mut bad_kinds = 0u32;
+    while let Some(h) = types.get(pos + 4..pos + 8) {
+        let info = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        let k = ((info >> 24) & 0x1f) as usize;
+        bad_kinds |= (k == 0 || k > 19) as u32;
+        offsets.push(pos as u32);
+        pos += 12 + FIXED[k] as usize + PER_VLEN[k] as usize * (info & 0xffff) as usize;
+    }
+    if bad_kinds != 0 {
+        // Rare (corrupt input): find the first offender for the message.
+        for (i, &o) in offsets.iter().enumerate() {
+            let k = (rd32(types, o as usize + 4) >> 24) & 0x1f;
+            if k == 0 || k > 19 {
+                bail!(libc::EINVAL, "btf: type [{}] has unknown kind {k}", start_id as usize + i);
+            }
+        }
+    }
+    if pos != types.len() {
+        bail!(libc::EINVAL, "btf: type [{}] runs past the end of the type section", start_id as usize + offsets.len().saturating_sub(1));
+    }
+    Ok(offsets)
+}
+
+fn index_types(types: &[u8], start_id: u32, str_end: u64) -> Result<(Vec<u32>, u32)> {
     let mut max_ref = 0u32;
-    // vmlinux averages ~40 bytes per type; reserve close to that to avoid regrowth.
-    let mut offsets = Vec::with_capacity(types.len() / 32 + 1);
+    // A type is at least 12 bytes: this never regrows, and the untouched tail of a large
+    // allocation is never resident (vmlinux averages ~25 bytes per type).
+    let mut offsets = Vec::with_capacity(types.len() / 12 + 1);
     let mut pos = 0usize;
     let check_str = |id: u32, what: &str, off: u32| -> Result<()> {
         if off as u64 >= str_end {
             bail!(libc::EINVAL, "btf: type [{id}]: bad string offset {off} for {what} (string section ends at {str_end})");
         }
-        let _ = start_str_off;
         Ok(())
     };
     while pos < types.len() {

@@ -275,12 +275,83 @@ pub(super) fn scan_essential(btf: &Btf, ess: &str, out: &mut Vec<u32>) {
         if name_off == 0 {
             continue;
         }
-        let hit = match own_name(strs, btf.start_str_off, name_off) {
-            Some(n) => n.first() == Some(&first) && n.starts_with(q) && &n[..essential_len(n)] == q,
+        let hit = match name_off.checked_sub(btf.start_str_off) {
+            // First byte before anything else: most names differ there.
+            Some(rel) if strs.get(rel as usize) != Some(&first) => false,
+            Some(_) => own_name(strs, btf.start_str_off, name_off).is_some_and(|n| n.starts_with(q) && &n[..essential_len(n)] == q),
             None => essential_name(btf.str_or_empty(name_off)) == ess,
         };
         if hit {
             out.push(btf.start_id + i as u32);
+        }
+    }
+}
+
+/// Kind bits a CO-RE candidate may have for a local type of `kind` (same kind; ENUM and
+/// ENUM64 match each other).
+pub(super) fn core_kind_mask(kind: Kind) -> u32 {
+    if kind.is_any_enum() {
+        (1 << Kind::Enum as u32) | (1 << Kind::Enum64 as u32)
+    } else {
+        1 << kind as u32
+    }
+}
+
+/// One linear pass over own types for many CO-RE candidate searches at once: for each
+/// query (essential name, kind mask), the ids of own types of an allowed kind whose
+/// essential name is equal, in id order, appended to `out[query]`. Types of other kinds
+/// are rejected from their header word alone, and the first name byte (a per-byte bitset
+/// of queries) rejects most of the rest before any string compare.
+pub(super) fn scan_candidates(btf: &Btf, queries: &[(&[u8], u32)], out: &mut [Vec<u32>]) {
+    let types = &btf.data.bytes()[btf.type_off..btf.type_off + btf.type_len];
+    let strs = &btf.data.bytes()[btf.str_off..btf.str_off + btf.str_len];
+    for (chunk_no, chunk) in queries.chunks(64).enumerate() {
+        let base_q = chunk_no * 64;
+        let mut first = [0u64; 256];
+        let mut kinds = 0u32;
+        for (q, (name, mask)) in chunk.iter().enumerate() {
+            if let Some(&b) = name.first() {
+                first[b as usize] |= 1 << q;
+                kinds |= mask;
+            }
+        }
+        if kinds == 0 {
+            continue;
+        }
+        for (i, &o) in btf.offsets.iter().enumerate() {
+            let o = o as usize;
+            let k = (super::rd32(types, o + 4) >> 24) & 0x1f;
+            if kinds & (1 << k) == 0 {
+                continue;
+            }
+            let name_off = super::rd32(types, o);
+            if name_off == 0 {
+                continue;
+            }
+            let name: &[u8] = match name_off.checked_sub(btf.start_str_off) {
+                Some(rel) => {
+                    let Some(&b) = strs.get(rel as usize) else { continue };
+                    if first[b as usize] == 0 {
+                        continue;
+                    }
+                    own_name(strs, btf.start_str_off, name_off).unwrap_or(&[])
+                }
+                None => btf.str_or_empty(name_off).as_bytes(),
+            };
+            let Some(&b) = name.first() else { continue };
+            let mut hits = first[b as usize];
+            if hits == 0 {
+                continue;
+            }
+            let ess = &name[..essential_len(name)];
+            while hits != 0 {
+                let q = hits.trailing_zeros() as usize;
+                hits &= hits - 1;
+                let (qn, qmask) = chunk[q];
+                if qmask & (1 << k) != 0 && ess == qn {
+                    out[base_q + q].push(btf.start_id + i as u32);
+                }
+            }
         }
     }
 }

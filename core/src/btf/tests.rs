@@ -170,6 +170,17 @@ fn btf_rejects_malformed_types() {
     let mut bytes = b.to_bytes();
     bytes[24 + 7] = 25;
     assert!(err_of(bytes).message().contains("unknown kind"));
+    // A name that is not UTF-8: parsing succeeds (strings are checked when read), reading
+    // it reports EINVAL, the type view shows "".
+    let mut b = BtfBuilder::new();
+    let id = b.add_struct("abc", 0, &[]);
+    let mut bytes = b.to_bytes();
+    let n = bytes.len();
+    bytes[n - 3] = 0xff;
+    let btf = Btf::from_bytes(bytes).unwrap();
+    let t = btf.type_by_id(id).unwrap();
+    assert_eq!(t.name(), "");
+    assert_eq!(btf.str_by_offset(t.name_off()).unwrap_err().errno(), libc::EINVAL);
     // Bad INT encoding.
     let mut b = BtfBuilder::new();
     b.add_raw("i", Kind::Int, false, 0, 3);
@@ -885,7 +896,7 @@ fn btf_minimal_core_object() {
     };
     let local = Btf::from_file(&path).unwrap();
     let file = object::File::parse(&*data).unwrap();
-    let ext = BtfExt::parse(&file.section_by_name(".BTF.ext").unwrap().data().unwrap(), &local).unwrap();
+    let ext = BtfExt::parse(file.section_by_name(".BTF.ext").unwrap().data().unwrap(), &local).unwrap();
     let sec = ext.core_relo_for("tp/syscalls/sys_enter_getpid").expect("core relos for the tp section");
     assert!(sec.records.len() >= 6, "{:?}", sec.records);
     let code = file.section_by_name("tp/syscalls/sys_enter_getpid").unwrap().data().unwrap().to_vec();
@@ -1005,4 +1016,47 @@ fn btf_core_fuzz_records() {
             assert!(e.errno() > 0 && e.message().contains("fuzz"), "{e:?}");
         }
     }
+}
+
+
+
+#[test]
+fn btf_shared_bytes_and_clone() {
+    let (bytes, _) = sample();
+    let shared: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(bytes.clone());
+    let btf = Btf::from_shared(shared, None).unwrap();
+    assert_eq!(btf.find_by_name("event"), Some(6));
+    assert_eq!(btf.raw_bytes(), bytes.as_slice());
+    // Mutation copies on write; the clone is independent.
+    let mut c = btf.clone();
+    c.set_var_linkage(16, BTF_VAR_STATIC).unwrap();
+    assert_eq!(c.type_by_id(16).unwrap().var_linkage(), Some(BTF_VAR_STATIC));
+    assert_eq!(btf.type_by_id(16).unwrap().var_linkage(), Some(BTF_VAR_GLOBAL_ALLOCATED));
+    let mut b = BtfBuilder::new();
+    b.add_int("int", 4, SIGNED);
+    assert_eq!(b.build(None).unwrap().type_cnt(), 2);
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Btf>();
+}
+
+#[test]
+fn btf_from_file_errors() {
+    let e = Btf::from_file("/nonexistent/vmlinux").unwrap_err();
+    assert_eq!(e.errno(), libc::ENOENT);
+    assert!(e.message().contains("/nonexistent/vmlinux"), "{e:?}");
+    let dir = std::env::temp_dir().join(format!("rbpf-btf-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junk = dir.join("junk");
+    std::fs::write(&junk, b"not btf at all, just text").unwrap();
+    let e = Btf::from_file(&junk).unwrap_err();
+    assert_eq!(e.errno(), libc::EINVAL);
+    assert!(e.message().contains("junk") && e.message().contains("magic"), "{e:?}");
+    let raw = dir.join("raw.btf");
+    std::fs::write(&raw, sample().0).unwrap();
+    assert_eq!(Btf::from_file(&raw).unwrap().find_by_name("event"), Some(6));
+    // An ELF without .BTF (this test binary has none): ENODATA.
+    let me = std::env::current_exe().unwrap();
+    let e = Btf::from_file(&me).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(e.errno(), libc::ENODATA, "{e:?}");
 }

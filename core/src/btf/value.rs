@@ -246,7 +246,7 @@ fn decode_members(btf: &Btf, t: &Type<'_>, bytes: &[u8], base_bits: u64, depth: 
                 Value::Uint(raw)
             }
         } else {
-            if abs % 8 != 0 {
+            if abs & 7 != 0 {
                 bail!(libc::EINVAL, "decode: member '{}' is not byte aligned", m.name);
             }
             let off = (abs / 8) as usize;
@@ -495,7 +495,7 @@ fn encode_member(btf: &Btf, t: &Type<'_>, name: &str, v: &Value, out: &mut [u8],
             let n = check_range(as_int(v, &path, &format!("{bits}-bit field"))?, bits, signed, &path, &format!("{bits}-bit field"))?;
             write_bits(out, abs, bits, n).ok_or_else(|| Error::new(libc::EINVAL, format!("encode {path}: bitfield past the buffer")))?;
         } else {
-            if abs % 8 != 0 {
+            if abs & 7 != 0 {
                 bail!(libc::EINVAL, "encode {path}: member is not byte aligned");
             }
             let off = (abs / 8) as usize;

@@ -6,7 +6,10 @@ use parking_lot::Mutex;
 use std::sync::Arc;
 
 static VMLINUX: Mutex<Option<Arc<Btf>>> = Mutex::new(None);
-static MODULES: Mutex<Option<Arc<Vec<(String, Arc<Btf>)>>>> = Mutex::new(None);
+static MODULES: Mutex<Option<ModuleBtfs>> = Mutex::new(None);
+
+/// Kernel-module BTFs: (module name, split BTF over vmlinux), sorted by name.
+pub type ModuleBtfs = Arc<Vec<(String, Arc<Btf>)>>;
 
 /// Candidate locations, in libbpf's order (btf__load_vmlinux_btf).
 pub(crate) fn vmlinux_paths() -> Vec<String> {
@@ -28,6 +31,22 @@ pub(crate) fn vmlinux_paths() -> Vec<String> {
     v
 }
 
+/// Parse a kernel BTF file: the sysfs ones in place over a read-only mapping (no copy;
+/// sysfs maps the kernel's own pages), anything else (vmlinux images, or a sysfs file
+/// this kernel cannot mmap) read into memory.
+pub(crate) fn parse_kernel_file(path: &str, base: Option<Arc<Btf>>) -> Result<Btf> {
+    if path.starts_with("/sys/kernel/btf/") {
+        match crate::sys::mmap_file_ro(path) {
+            Ok(m) if !m.is_empty() => {
+                return Btf::from_kernel_shared(Arc::new(m), base).map_err(|e| e.context(path));
+            }
+            Ok(_) => {}
+            Err(e) => crate::debug!("{}; reading the file instead", e.message()),
+        }
+    }
+    Btf::from_file_split(path, base)
+}
+
 /// Load (first call) or return the cached kernel BTF. Holding the lock while loading
 /// means concurrent first callers parse once.
 pub(super) fn load() -> Result<Arc<Btf>> {
@@ -40,7 +59,7 @@ pub(super) fn load() -> Result<Arc<Btf>> {
         if !std::path::Path::new(&p).exists() {
             continue;
         }
-        match Btf::from_file(&p) {
+        match parse_kernel_file(&p, None) {
             Ok(b) => {
                 let b = Arc::new(b);
                 *g = Some(b.clone());
@@ -58,27 +77,36 @@ pub(super) fn load() -> Result<Arc<Btf>> {
 /// Kernel-module BTFs (`/sys/kernel/btf/<module>`, split over vmlinux), sorted by module
 /// name, parsed once per process. A module whose BTF fails to parse is skipped with a
 /// warning (one broken module must not fail every load).
-pub(super) fn modules() -> Result<Arc<Vec<(String, Arc<Btf>)>>> {
+pub(super) fn modules() -> Result<ModuleBtfs> {
     let vmlinux = load()?;
     let mut g = MODULES.lock();
     if let Some(m) = &*g {
         return Ok(m.clone());
     }
-    let mut names: Vec<String> = match std::fs::read_dir("/sys/kernel/btf") {
+    let m = load_module_btfs(std::path::Path::new("/sys/kernel/btf"), &vmlinux);
+    *g = Some(m.clone());
+    Ok(m)
+}
+
+/// Every file in `dir` except `vmlinux`, parsed as split BTF over `base`, sorted by file
+/// name (the module name). A file that fails to parse is skipped with a warning naming
+/// it: one broken module must not fail every load. (`/sys/kernel/btf` for the kernel's
+/// modules; tests point it at a directory of split BTF files.)
+pub fn load_module_btfs(dir: &std::path::Path, base: &Arc<Btf>) -> ModuleBtfs {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != "vmlinux").collect(),
         Err(_) => Vec::new(),
     };
     names.sort();
     let mut out = Vec::with_capacity(names.len());
     for n in names {
-        match Btf::from_file_split(format!("/sys/kernel/btf/{n}"), Some(vmlinux.clone())) {
+        let path = dir.join(&n);
+        match parse_kernel_file(&path.to_string_lossy(), Some(base.clone())) {
             Ok(b) => out.push((n, Arc::new(b))),
             Err(e) => crate::warn!("skipping kernel module BTF '{n}': {}", e.message()),
         }
     }
-    let m = Arc::new(out);
-    *g = Some(m.clone());
-    Ok(m)
+    Arc::new(out)
 }
 
 /// Drop the cached kernel BTF (vmlinux and modules); the next `Btf::vmlinux()` parses

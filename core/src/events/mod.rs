@@ -13,6 +13,8 @@
 use crate::bail;
 pub mod perf_buffer;
 pub use perf_buffer::{PerfBuffer, PerfEvent, PerfEventFn};
+pub mod user_ring_buffer;
+pub use user_ring_buffer::{UserRingBuffer, UserRingSample};
 
 use crate::opts::RingBufferOpts;
 use crate::sys::epoll::{empty_event, Epoll, EpollEvent, EPOLLIN};

@@ -11,6 +11,7 @@ use crate::sys::attr::PerfEventAttr;
 use crate::sys::epoll::{empty_event, Epoll, EpollEvent, EPOLLIN};
 use crate::sys::perfbuf::{PerfRing, PERF_RECORD_LOST, PERF_RECORD_SAMPLE};
 use crate::sys::{self, PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW, PERF_TYPE_SOFTWARE};
+use crate::opts::PerfBufferOpts;
 use crate::uapi::BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 use crate::{Error, Result};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -61,6 +62,14 @@ impl PerfBuffer {
     /// Open a buffer of `page_cnt` pages (a power of two) per online CPU for the
     /// PERF_EVENT_ARRAY `map_fd` (dup'ed), and store each CPU's event fd in the map.
     pub fn new(map_fd: RawFd, page_cnt: usize) -> Result<PerfBuffer> {
+        Self::with_opts(map_fd, page_cnt, &PerfBufferOpts::default())
+    }
+
+    /// As [`Self::new`] with libbpf's `perf_buffer_opts` (`sample_period`: samples per
+    /// wakeup, 0 = 1).
+    pub fn with_opts(map_fd: RawFd, page_cnt: usize, opts: &PerfBufferOpts) -> Result<PerfBuffer> {
+        let period = opts.sample_period.max(1);
+        let wakeup = u32::try_from(period).map_err(|_| Error::new(libc::EINVAL, format!("perf buffer: sample_period {period} too large")))?;
         if page_cnt == 0 || !page_cnt.is_power_of_two() {
             bail!(libc::EINVAL, "perf buffer: page count {page_cnt} is not a power of 2");
         }
@@ -76,9 +85,9 @@ impl PerfBuffer {
             let attr = PerfEventAttr {
                 type_: PERF_TYPE_SOFTWARE,
                 config: PERF_COUNT_SW_BPF_OUTPUT,
-                sample_period: 1,
+                sample_period: period,
                 sample_type: PERF_SAMPLE_RAW,
-                wakeup_events: 1,
+                wakeup_events: wakeup,
                 ..Default::default()
             };
             let fd = sys::perf_event_open(&attr, -1, cpu as i32, -1, 0).map_err(|e| e.context(format_args!("perf buffer: cpu {cpu}")))?;

@@ -9,6 +9,9 @@ use crate::btf::Btf;
 use crate::{bail, Error, Result};
 use std::sync::Arc;
 
+/// BPF_CORE_TYPE_ID_LOCAL: resolved without a candidate search.
+const TYPE_ID_LOCAL: u32 = 6;
+
 /// Apply every CO-RE record of `spec` to `funcs` (each function's instructions),
 /// against `btf_custom_path` if given, else vmlinux BTF (loaded only here, i.e. only
 /// for objects that have CO-RE records).
@@ -18,6 +21,21 @@ pub fn apply_core(spec: &super::ObjectSpec, local: &Btf, funcs: &mut [Vec<Insn>]
         None => Btf::vmlinux().map_err(|e| Error::new(e.errno(), format!("failed to find valid kernel BTF: {}", e.message())))?,
     };
     let mut engine = CoreRelocator::new(local, vec![target]);
+    if custom_path.is_none() {
+        // Module BTFs only when vmlinux has no candidate for some type (libbpf's rule),
+        // and only then read.
+        engine = engine.with_lazy_modules(Box::new(|| match Btf::kernel_modules() {
+            Ok(m) => m.iter().map(|(_, b)| b.clone()).collect(),
+            Err(e) => {
+                crate::warn!("failed to load kernel module BTFs: {}", e.message());
+                Vec::new()
+            }
+        }));
+    }
+    // Every candidate search of the object in one pass over the target's types.
+    if let Some(ext) = &spec.btf_ext {
+        engine.prefetch(ext.core_relo.iter().flat_map(|(_, recs)| recs.iter()).filter(|r| r.kind != TYPE_ID_LOCAL).map(|r| r.type_id));
+    }
     crate::reloc::apply_core(spec, funcs, autoload, &mut |name: &str, insns: &mut [Insn], idx: usize, rec: &CoreRelo, _i: usize| {
         let out = engine.relocate(name, insns, idx, rec)?;
         Ok(out.poisoned.then_some(out.local_spec))

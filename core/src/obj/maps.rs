@@ -107,6 +107,13 @@ impl MapSpec {
         self.map_flags & BPF_F_MMAPABLE != 0
     }
 
+    /// The definition of an existing kernel map (a pinned map, a reused fd): a user map
+    /// with the kernel's attributes and no BTF, values or image.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_kernel(name: String, map_type: u32, key_size: u32, value_size: u32, max_entries: u32, map_flags: u32, map_extra: u64) -> MapSpec {
+        MapSpec { map_type, key_size, value_size, max_entries, map_flags, map_extra, ..MapSpec::empty(name, MapKind::User, 0) }
+    }
+
     fn empty(name: String, kind: MapKind, sec_idx: usize) -> MapSpec {
         MapSpec {
             real_name: name.clone(),
@@ -131,6 +138,11 @@ impl MapSpec {
             vars: Vec::new(),
         }
     }
+}
+
+/// RINGBUF and USER_RINGBUF (libbpf's map_is_ringbuf): sizes are rounded as below.
+pub fn is_ringbuf(t: u32) -> bool {
+    t == BPF_MAP_TYPE_RINGBUF || t == BPF_MAP_TYPE_USER_RINGBUF
 }
 
 pub fn is_map_in_map(t: u32) -> bool {
@@ -297,7 +309,7 @@ fn parse_map_def(map: &mut MapSpec, btf: &BtfView, def: u32, strict: bool, is_in
     if map.map_type == BPF_MAP_TYPE_UNSPEC {
         bail!(libc::EINVAL, "map '{mname}': map type isn't specified.");
     }
-    if map.map_type == BPF_MAP_TYPE_RINGBUF {
+    if is_ringbuf(map.map_type) {
         map.max_entries = adjust_ringbuf_sz(map.max_entries);
     }
     Ok(())

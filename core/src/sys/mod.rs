@@ -21,14 +21,18 @@ mod bpf;
 pub mod epoll;
 pub mod features;
 mod mmap;
+mod mmap_file;
 mod perf;
 pub mod perfbuf;
 pub mod netlink;
 pub mod probe;
+pub mod socket;
 pub mod ringbuf;
+pub mod user_ringbuf;
 
 pub use bpf::*;
 pub use mmap::{map_mmap, mmap_fd, MmapRegion};
+pub use mmap_file::{mmap_file_ro, MmapFile};
 pub use perf::*;
 
 use crate::bail;

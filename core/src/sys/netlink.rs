@@ -157,8 +157,17 @@ pub struct NlSocket {
 
 impl NlSocket {
     pub fn route() -> Result<NlSocket> {
+        NlSocket::new(libc::NETLINK_ROUTE)
+    }
+
+    /// A generic netlink (NETLINK_GENERIC) socket.
+    pub fn generic() -> Result<NlSocket> {
+        NlSocket::new(libc::NETLINK_GENERIC)
+    }
+
+    fn new(protocol: i32) -> Result<NlSocket> {
         // SAFETY: socket(2) has no memory effects; the result is checked.
-        let raw = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_ROUTE) };
+        let raw = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, protocol) };
         if raw < 0 {
             return Err(err(last_errno(), "netlink socket"));
         }
@@ -169,6 +178,12 @@ impl NlSocket {
         // loses the kernel's error strings.
         unsafe {
             libc::setsockopt(fd.as_raw_fd(), libc::SOL_NETLINK, NETLINK_EXT_ACK, &one as *const libc::c_int as *const libc::c_void, std::mem::size_of::<libc::c_int>() as libc::socklen_t);
+        }
+        // Never block forever on a kernel that does not answer.
+        let tv = libc::timeval { tv_sec: 10, tv_usec: 0 };
+        // SAFETY: the option value points to a live timeval of the given size.
+        unsafe {
+            libc::setsockopt(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv as *const libc::timeval as *const libc::c_void, std::mem::size_of::<libc::timeval>() as libc::socklen_t);
         }
         // SAFETY: an all-zero sockaddr_nl is valid; we then set its family.
         let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
@@ -203,6 +218,9 @@ impl NlSocket {
                 let e = last_errno();
                 if e == libc::EINTR {
                     continue;
+                }
+                if e == libc::EAGAIN {
+                    return Err(Error::new(libc::ETIMEDOUT, "netlink: no reply from the kernel within 10 s"));
                 }
                 return Err(err(e, "netlink recv"));
             }
@@ -290,4 +308,142 @@ pub fn if_nametoindex(name: &str) -> Result<i32> {
         return Err(err(last_errno(), format_args!("interface '{name}'")));
     }
     Ok(idx as i32)
+}
+
+/// A network namespace, held open so later netlink calls (a TC link's detach) reach the
+/// namespace the attach happened in, whatever thread runs them.
+#[derive(Debug)]
+pub struct Netns {
+    fd: OwnedFd,
+    ino: u64,
+}
+
+fn ns_ino(path: &str) -> Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map(|m| m.ino()).map_err(|e| {
+        let errno = e.raw_os_error().unwrap_or(libc::EIO);
+        Error::new(errno, format!("failed to stat {path}: {}", errno_name(errno)))
+    })
+}
+
+impl Netns {
+    /// The calling thread's network namespace.
+    pub fn current() -> Result<Netns> {
+        const P: &str = "/proc/thread-self/ns/net";
+        let f = std::fs::File::open(P).map_err(|e| {
+            let errno = e.raw_os_error().unwrap_or(libc::EIO);
+            Error::new(errno, format!("failed to open {P}: {}", errno_name(errno)))
+        })?;
+        Ok(Netns { ino: ns_ino(P)?, fd: OwnedFd::from(f) })
+    }
+
+    /// Run `f` in this namespace: directly when the calling thread is already in it,
+    /// else on a short-lived thread that enters it (the caller's thread never moves).
+    pub fn run<T: Send>(&self, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+        if ns_ino("/proc/thread-self/ns/net").ok() == Some(self.ino) {
+            return f();
+        }
+        let raw = self.fd.as_raw_fd();
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                // SAFETY: setns on a valid namespace fd has no memory effects; it moves
+                // only this helper thread.
+                if unsafe { libc::setns(raw, libc::CLONE_NEWNET) } < 0 {
+                    return Err(err(last_errno(), "setns"));
+                }
+                f()
+            })
+            .join()
+            .unwrap_or_else(|_| Err(Error::new(libc::EIO, "netns helper thread panicked")))
+        })
+    }
+}
+
+// --- generic netlink: family ids and the "netdev" family (XDP features) ------------------
+
+const GENL_ID_CTRL: u16 = 0x10;
+const CTRL_CMD_GETFAMILY: u8 = 3;
+const CTRL_ATTR_FAMILY_ID: u16 = 1;
+const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+const NETDEV_CMD_DEV_GET: u8 = 1;
+const NETDEV_A_DEV_IFINDEX: u16 = 1;
+const NETDEV_A_DEV_XDP_FEATURES: u16 = 3;
+const NETDEV_A_DEV_XDP_ZC_MAX_SEGS: u16 = 4;
+
+fn genl_hdr(cmd: u8, version: u8) -> [u8; 4] {
+    [cmd, version, 0, 0]
+}
+
+/// The id of generic netlink family `name` (ENOENT when the kernel has none).
+pub fn genl_family_id(sock: &mut NlSocket, name: &str) -> Result<u16> {
+    let mut m = NlMsg::new(GENL_ID_CTRL, NLM_F_REQUEST, &genl_hdr(CTRL_CMD_GETFAMILY, 2));
+    m.attr_str(CTRL_ATTR_FAMILY_NAME, name);
+    let replies = sock.request(&mut m)?;
+    for r in &replies {
+        for (t, d) in attrs(r.payload.get(4..).unwrap_or(&[])) {
+            if t == CTRL_ATTR_FAMILY_ID && d.len() >= 2 {
+                return Ok(u16::from_ne_bytes([d[0], d[1]]));
+            }
+        }
+    }
+    Err(Error::new(libc::ENOENT, format!("generic netlink family '{name}' not found")))
+}
+
+/// XDP feature bits (NETDEV_XDP_ACT_*) and zero-copy max segments of `ifindex`, from the
+/// "netdev" generic netlink family (6.3+). None when the kernel has no such family.
+pub fn netdev_xdp_features(ifindex: i32) -> Result<Option<(u64, u32)>> {
+    let mut s = NlSocket::generic()?;
+    let fam = match genl_family_id(&mut s, "netdev") {
+        Ok(f) => f,
+        Err(e) if e.errno() == libc::ENOENT => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut m = NlMsg::new(fam, NLM_F_REQUEST, &genl_hdr(NETDEV_CMD_DEV_GET, 1));
+    m.attr_u32(NETDEV_A_DEV_IFINDEX, ifindex as u32);
+    let replies = s.request(&mut m)?;
+    let (mut feat, mut segs) = (0u64, 0u32);
+    for r in &replies {
+        for (t, d) in attrs(r.payload.get(4..).unwrap_or(&[])) {
+            match t {
+                NETDEV_A_DEV_XDP_FEATURES if d.len() >= 8 => feat = u64::from_ne_bytes(d[..8].try_into().unwrap_or([0; 8])),
+                NETDEV_A_DEV_XDP_ZC_MAX_SEGS => segs = attr_u32(d).unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    Ok(Some((feat, segs)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_parses_nested_attributes() {
+        let mut m = NlMsg::new(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, &ifinfomsg(0, 7));
+        m.begin_nested(IFLA_XDP).attr(IFLA_XDP_FD, &5i32.to_ne_bytes()).attr_u32(IFLA_XDP_FLAGS, 2).end_nested();
+        m.attr_str(TCA_KIND, "bpf");
+        let b = m.finish(42).to_vec();
+        assert_eq!(u32::from_ne_bytes(b[0..4].try_into().unwrap()) as usize, b.len());
+        assert_eq!(u16::from_ne_bytes([b[4], b[5]]), RTM_SETLINK);
+        assert_eq!(u32::from_ne_bytes(b[8..12].try_into().unwrap()), 42);
+        assert_eq!(i32::from_ne_bytes(b[20..24].try_into().unwrap()), 7);
+        let top = attrs(&b[32..]);
+        assert_eq!(top.len(), 2);
+        assert_eq!(top[0].0, IFLA_XDP);
+        let inner = attrs(top[0].1);
+        assert_eq!(inner, vec![(IFLA_XDP_FD, &5i32.to_ne_bytes()[..]), (IFLA_XDP_FLAGS, &2u32.to_ne_bytes()[..])]);
+        assert_eq!(top[1], (TCA_KIND, &b"bpf\0"[..]));
+        // Truncated input stops cleanly.
+        assert!(attrs(&[8, 0, 1]).is_empty());
+        assert!(attrs(&[200, 0, 1, 0, 0]).is_empty());
+    }
+
+    #[test]
+    fn tcmsg_layout() {
+        let t = tcmsg(3, 0x10, 0xFFFF_FFF2, 0x0001_0300);
+        assert_eq!(i32::from_ne_bytes(t[4..8].try_into().unwrap()), 3);
+        assert_eq!(u32::from_ne_bytes(t[12..16].try_into().unwrap()), 0xFFFF_FFF2);
+        assert_eq!(u32::from_ne_bytes(t[16..20].try_into().unwrap()), 0x0001_0300);
+    }
 }

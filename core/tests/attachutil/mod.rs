@@ -40,7 +40,7 @@ int rbpf_lib_func(int);
 void rbpf_sema_site(long);
 unsigned short rbpf_sema_value(void);
 volatile int rbpf_sink;
-struct pair { long a; int arr[4]; };
+struct pair { long pad; long a; int arr[4]; };
 __attribute__((noinline)) int rbpf_test_func(int x) { rbpf_sink += x; return x * 2; }
 __attribute__((noinline)) int rbpf_test_func2(int x) { rbpf_sink += x; return x * 3; }
 __attribute__((noinline)) void rbpf_probe_site(long i, struct pair *p, int idx) {
@@ -56,7 +56,7 @@ int main(int argc, char **argv) {
     printf("ready\n"); fflush(stdout);
     if (!fgets(line, sizeof(line), stdin)) return 1;
     printf("sema=%u\n", rbpf_sema_value()); fflush(stdout);
-    struct pair p = { .a = 4242, .arr = { 10, 11, 12, 13 } };
+    struct pair p = { .pad = 1, .a = 4242, .arr = { 10, 11, 12, 13 } };
     for (int i = 0; i < n; i++) {
         rbpf_test_func(i);
         rbpf_test_func2(i);
@@ -69,8 +69,22 @@ int main(int argc, char **argv) {
 }
 "#;
 
+const SOCK_C: &str = r#"
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+/* usage: sockmaker N -- creates and closes N UDP sockets (no traffic). */
+int main(int argc, char **argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 1;
+    for (int i = 0; i < n; i++) { int s = socket(AF_INET, SOCK_DGRAM, 0); if (s < 0) return 1; close(s); }
+    return 0;
+}
+"#;
+
 pub struct Fixture {
     pub dir: PathBuf,
+    /// Creates N sockets and exits.
+    pub sockmaker: String,
     /// PIE executable (ET_DYN).
     pub pie: String,
     /// Non-PIE executable (ET_EXEC).
@@ -89,7 +103,7 @@ fn cc(args: &[&str]) -> Result<(), String> {
 
 fn build(dir: &Path) -> Result<Fixture, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    for (name, src) in [("lib.c", LIB_C), ("sema.c", SEMA_C), ("main.c", MAIN_C)] {
+    for (name, src) in [("lib.c", LIB_C), ("sema.c", SEMA_C), ("main.c", MAIN_C), ("sock.c", SOCK_C)] {
         std::fs::write(dir.join(name), src).map_err(|e| e.to_string())?;
     }
     let d = dir.display().to_string();
@@ -100,7 +114,9 @@ fn build(dir: &Path) -> Result<Fixture, String> {
     let rpath = format!("-Wl,-rpath,{d}");
     cc(&["-O2", "-fPIE", "-pie", &format!("{d}/main.c"), &format!("{d}/sema.c"), "-L", &d, "-lrbpfprobe", &rpath, "-o", &pie])?;
     cc(&["-O2", "-fno-pie", "-no-pie", &format!("{d}/main.c"), &format!("{d}/sema.c"), "-L", &d, "-lrbpfprobe", &rpath, "-o", &exec])?;
-    Ok(Fixture { dir: dir.to_path_buf(), pie, exec, lib })
+    let sockmaker = format!("{d}/sockmaker");
+    cc(&["-O2", &format!("{d}/sock.c"), "-o", &sockmaker])?;
+    Ok(Fixture { dir: dir.to_path_buf(), sockmaker, pie, exec, lib })
 }
 
 /// The fixture, built once per test binary under CARGO_TARGET_TMPDIR (Err: why not).
@@ -111,8 +127,12 @@ pub fn fixture() -> Result<&'static Fixture, String> {
         // Remove fixtures of earlier runs.
         if let Ok(rd) = std::fs::read_dir(&root) {
             for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with("rbpf_attach_fixture_") {
-                    let _ = std::fs::remove_dir_all(e.path());
+                // Only those of processes that are gone (test binaries may run at once).
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("rbpf_attach_fixture_") {
+                    if !Path::new(&format!("/proc/{pid}")).exists() {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
                 }
             }
         }

@@ -168,6 +168,15 @@ impl Obj {
         panic!("{}: global {var} not found", self.name);
     }
 
+    /// Whether the object's BTF has a struct named `name`.
+    pub fn has_struct(&self, name: &str) -> bool {
+        let c = cstr(name);
+        // SAFETY: live object; its BTF lives as long as it does.
+        let btf = unsafe { libbpf_sys::bpf_object__btf(self.ptr) };
+        // SAFETY: btf is live (or NULL, checked first); c outlives the call.
+        !btf.is_null() && unsafe { libbpf_sys::btf__find_by_name_kind(btf, c.as_ptr(), libbpf_sys::BTF_KIND_STRUCT) } > 0
+    }
+
     /// The bytes of a global: its initial image before load, the live mmap after.
     pub fn global(&self, var: &str) -> Vec<u8> {
         let loc = self.var(var);

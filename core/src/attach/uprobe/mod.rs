@@ -51,6 +51,7 @@ pub fn attach_uprobe(prog_fd: RawFd, pid: i32, binary_path: &str, func_offset: u
 
 /// The shared part of uprobe and kprobe attach: open the probe by `attach_mode` and
 /// attach the program. For kprobes `name` is the function and `offset` its offset.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn open_and_attach(prog_fd: RawFd, kind: ProbeKind, retprobe: bool, name: &str, offset: u64, pid: i32, ref_ctr: u64, cookie: u64, mode: u32, target: String) -> Result<Link> {
     let have_pmu = probe::probe_pmu_type(kind).is_ok();
     let legacy_file = probe::tracefs_file(&format!("{}_events", kind.name()));
@@ -104,7 +105,7 @@ impl LinkDetach for LegacyEvent {
 fn legacy_event_name(kind: ProbeKind, name: &str, offset: u64) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let clean: String = name.rsplit('/').next().unwrap_or(name).chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(32).collect();
+    let clean: String = name.rsplit('/').next().unwrap_or(name).chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(16).collect();
     format!("rbpf_{}_{}_{clean}_0x{offset:x}_{}", std::process::id(), kind.name().chars().next().unwrap_or('p'), N.fetch_add(1, Ordering::Relaxed))
 }
 
