@@ -8,9 +8,10 @@
 // (0 counts as 1; at most 1024 per call; getppid because interpreters call getpid on
 // their own) with bpf_perf_event_output(BPF_F_CURRENT_CPU):
 //   struct perf_rec { u32 pid; u32 seq; u64 cookie; char comm[16]; }
-// seq counts records across calls (.bss `next_seq`, not atomic: tests use one CPU at a time); cookie = 0x1122334455667788
-// (a 64-bit value: bigint in Node). A large burst into a one-page buffer overflows it,
-// so the consumer sees a lost-sample notice. `struct perf_rec` is in the object's BTF
+// seq counts records across calls (.bss `next_seq`; not atomic: one caller at a time);
+// cookie = 0x1122334455667788 (64-bit: bigint in Node). A large burst into a one-page
+// buffer overflows it; the kernel writes the lost-sample notice with the next sample
+// that fits after the consumer made room. `struct perf_rec` is in the object's BTF
 // (anchored by .bss `perf_rec_type`).
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

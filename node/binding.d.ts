@@ -158,7 +158,10 @@ export declare class NativePerfBuffer {
   start(wake: () => void): void
   /** Let the waiter post the next wake-up (called after draining). */
   rearm(): void
-  /** Stop the waiter; it ends within one wait slice. Idempotent. */
+  /**
+   * Stop the waiter and wait for its thread to end (at most one wait slice), so a
+   * later poll() is the only reader of the epoll fd. Idempotent.
+   */
   stop(): void
   get running(): boolean
   /** Stop the waiter, take the events out of the map and unmap the buffers. */

@@ -28,6 +28,22 @@ export interface RingBufferAddOptions {
   /** Decode records as this BTF type of the map's object, e.g. 'struct event'. */
   valueType?: string
 }
+/** PerfBuffer options: Node's own keys plus libbpf's perf_buffer_opts (camelCase). */
+export interface PerfBufferOptions {
+  /** Pages per CPU buffer, a power of two (default 8). */
+  pageCnt?: number
+  /** Lost-sample notices (else 'lost' events); count is a number. */
+  lostCallback?: ((count: number, cpu: number) => void) | null
+  /** Decode samples as this BTF type of the map's object, e.g. 'struct event'. */
+  valueType?: string | null
+  /** Samples per wakeup (0 means 1). */
+  samplePeriod?: number | bigint
+}
+/** Options of the batch map calls (libbpf's bpf_map_batch_opts, camelCase). */
+export interface MapBatchOptions {
+  elemFlags?: number | bigint
+  flags?: number | bigint
+}
 
 /** A value typed by BTF: numbers, bigint for 64-bit integers, Buffer for char[N],
  * arrays, plain objects for structs. */
@@ -61,6 +77,8 @@ export declare class BpfObject implements Disposable {
   /** Any global-data section by name: '.data.custom', '.rodata.custom'. */
   datasec(section: string): GlobalSection
   readonly datasecs: string[]
+  /** The object's own BTF, undefined without a .BTF section (EBADF once closed). */
+  readonly btf: Btf | undefined
   /** Close maps and programs; links stay attached. Idempotent. */
   close(): void
   [Symbol.dispose](): void
@@ -118,30 +136,135 @@ export declare class BpfMap<K = any, V = any> implements Iterable<[K, V]> {
   update(key: K | Uint8Array, value: V | Uint8Array, flags?: number | bigint): void
   /** True when the key existed. */
   delete(key: K | Uint8Array): boolean
+  /** Up to `count` entries from `cursor` on (BPF_MAP_LOOKUP_BATCH); the cursor advances. */
+  lookupBatch(cursor: BatchCursor, count: number, options?: MapBatchOptions & { raw?: false }): Array<[K, V]>
+  lookupBatch(cursor: BatchCursor, count: number, options: MapBatchOptions & { raw: true }): Array<[Buffer, Buffer]>
+  /** As lookupBatch, deleting what it returns (a new cursor per walk). */
+  lookupAndDeleteBatch(cursor: BatchCursor, count: number, options?: MapBatchOptions & { raw?: false }): Array<[K, V]>
+  lookupAndDeleteBatch(cursor: BatchCursor, count: number, options: MapBatchOptions & { raw: true }): Array<[Buffer, Buffer]>
+  /** Update many entries (typed arrays of equal length, or packed Buffers). Returns the count. */
+  updateBatch(keys: Array<K | Uint8Array> | Uint8Array, values: Array<V | Uint8Array> | Uint8Array, options?: MapBatchOptions): number
+  /** Delete many keys (a missing key is ENOENT after those before it). Returns the count. */
+  deleteBatch(keys: Array<K | Uint8Array> | Uint8Array, options?: MapBatchOptions): number
   keys(): IterableIterator<K>
   values(): IterableIterator<V>
+  /** Every entry (read with batch lookups where the kernel supports them). */
   entries(): IterableIterator<[K, V]>
   [Symbol.iterator](): IterableIterator<[K, V]>
 }
 
-/** Ring buffer consumer. See index.js for the delivery model. */
-export declare class RingBuffer<R = any> extends EventEmitter implements AsyncIterable<R>, Disposable {
-  constructor(map?: BpfMap, callback?: ((record: R, ring: number) => number | boolean | void) | null, options?: RingBufferAddOptions)
-  add(map: BpfMap, callback?: ((record: R, ring: number) => number | boolean | void) | null, options?: RingBufferAddOptions): number
-  readonly ringCount: number
+/** A batch walk's position over a map: pass it to successive lookupBatch calls. */
+export declare class BatchCursor {
+  constructor()
+  /** True once a call reached the end of the map. */
+  readonly done: boolean
+  /** Start over from the first element. */
+  reset(): void
+}
+
+export interface BtfMember { name: string, typeId: number, bitOffset: number, bitfieldSize: number }
+export interface BtfEnumValue { name: string, value: number | bigint }
+export interface BtfParam { name: string, typeId: number }
+export interface BtfVarSecInfo { typeId: number, offset: number, size: number }
+/** A BTF type. `kind` is libbpf's kind name; the optional fields depend on it. */
+export interface BtfType {
+  id: number
+  kind: 'void' | 'int' | 'ptr' | 'array' | 'struct' | 'union' | 'enum' | 'fwd' | 'typedef' | 'volatile' |
+    'const' | 'restrict' | 'func' | 'func_proto' | 'var' | 'datasec' | 'float' | 'decl_tag' | 'type_tag' | 'enum64'
+  /** '' when anonymous. */
+  name: string
+  vlen: number
+  kflag: boolean
+  /** int, struct, union, enum, enum64, datasec, float. */
+  size?: number
+  /** ptr, typedef, modifiers, var, decl_tag: the referenced type; func: its func_proto;
+   * func_proto: the return type. */
+  typeId?: number
+  /** int */
+  bits?: number
+  bitOffset?: number
+  /** int: 'signed' | 'char' | 'bool' | 'none'; enum/enum64: whether signed. */
+  encoding?: 'signed' | 'char' | 'bool' | 'none'
+  signed?: boolean
+  /** array */
+  elemTypeId?: number
+  indexTypeId?: number
+  nelems?: number
+  /** struct, union */
+  members?: BtfMember[]
+  /** enum (numbers), enum64 (bigint) */
+  values?: BtfEnumValue[]
+  /** fwd */
+  fwdKind?: 'struct' | 'union'
+  /** func, var */
+  linkage?: 'static' | 'global' | 'extern' | 'unknown'
+  /** func_proto */
+  params?: BtfParam[]
+  /** datasec */
+  vars?: BtfVarSecInfo[]
+  /** decl_tag: -1 for the type itself, else a member / parameter index. */
+  componentIdx?: number
+}
+
+/** BPF Type Format data: the kernel's, a file's, or an object's own (`obj.btf`). */
+export declare class Btf {
+  /** The running kernel's BTF, parsed once per process. */
+  static vmlinux(): Btf
+  /** Raw BTF or an ELF file's .BTF; `base` for split BTF (kernel modules). */
+  static fromFile(path: string, options?: { base?: Btf | null }): Btf
+  /** Number of type ids including void (libbpf's btf__type_cnt). */
+  readonly typeCnt: number
+  readonly startId: number
+  /** A C name ('struct task_struct', 'u32') or, with `kind`, a bare name of that kind. */
+  findByName(name: string, kind?: BtfType['kind'] | null): number | undefined
+  typeById(id: number): BtfType
+  resolveSize(type: number | string): number
+  /** C spelling: 'struct event', 'char[16]', 'const char *'. */
+  describe(type: number | string): string
+  decode(type: number | string, bytes: Uint8Array): BtfValue
+  encode(type: number | string, value: BtfValue): Buffer
+}
+
+/** What RingBuffer and PerfBuffer share: sync poll/consume and background delivery. */
+declare class EventBuffer<R> extends EventEmitter implements AsyncIterable<R>, Disposable {
   readonly epollFd: number
   /** Wait (blocking the JS thread) up to timeoutMs, -1 = forever, then consume. */
   poll(timeoutMs?: number): number
   consume(): number
+  /** Start background delivery (automatic with a callback, iterator or 'data' listener). */
   start(): void
   stop(): void
   readonly running: boolean
+  readonly closed: boolean
+  /** Keep the process alive while open (an idle buffer does not, by default). */
   ref(): this
   unref(): this
   close(): void
   [Symbol.dispose](): void
   [Symbol.asyncIterator](): AsyncIterator<R>
-  on(event: 'data', listener: (record: R, ring: number) => void): this
+  on(event: 'data', listener: (record: R, index: number) => void): this
+  on(event: 'error', listener: (err: Error) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+/** Ring buffer consumer (libbpf's ring_buffer). See index.js for the delivery model. */
+export declare class RingBuffer<R = any> extends EventBuffer<R> {
+  constructor(map?: BpfMap, callback?: ((record: R, ring: number) => number | boolean | void) | null, options?: RingBufferAddOptions)
+  add(map: BpfMap, callback?: ((record: R, ring: number) => number | boolean | void) | null, options?: RingBufferAddOptions): number
+  readonly ringCount: number
+}
+
+/** Perf buffer consumer (libbpf's perf_buffer): one buffer per CPU over a PERF_EVENT_ARRAY. */
+export declare class PerfBuffer<R = any> extends EventBuffer<R> {
+  constructor(map: BpfMap, callback?: ((record: R, cpu: number) => number | boolean | void) | null, options?: PerfBufferOptions)
+  constructor(map: BpfMap, options: PerfBufferOptions)
+  readonly bufferCnt: number
+  bufferFd(idx: number): number
+  bufferCpu(idx: number): number
+  /** Read one CPU buffer without waiting. */
+  consumeBuffer(idx: number): number
+  on(event: 'data', listener: (record: R, cpu: number) => void): this
+  on(event: 'lost', listener: (count: number, cpu: number) => void): this
   on(event: 'error', listener: (err: Error) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
 }

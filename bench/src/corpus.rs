@@ -26,8 +26,17 @@ pub fn generate() -> Result<String, String> {
         structs += 1;
         let _ = writeln!(body, "\tstruct {s} *p{i} = (void *)ctx;");
         for m in t.members().filter(|m| !m.name.is_empty()).take(MEMBERS) {
-            // byte offset, size, exists, signed; shifts for bitfields
-            let kinds: &[u32] = if m.bitfield_size != 0 { &[0, 1, 2, 3, 4, 5] } else { &[0, 1, 2, 3] };
+            // byte offset, size, exists; signedness for integer fields (clang refuses it
+            // on others); shifts for bitfields.
+            let int_like = vmlinux
+                .skip_mods_and_typedefs(m.type_id)
+                .and_then(|id| vmlinux.type_by_id(id))
+                .is_ok_and(|t| matches!(t.kind(), Kind::Int | Kind::Enum | Kind::Enum64));
+            let kinds: &[u32] = match (m.bitfield_size != 0, int_like) {
+                (true, _) => &[0, 1, 2, 3, 4, 5],
+                (false, true) => &[0, 1, 2, 3],
+                (false, false) => &[0, 1, 2],
+            };
             for k in kinds {
                 let _ = writeln!(body, "\tr += __builtin_preserve_field_info(p{i}->{}, {k});", m.name);
                 relos += 1;

@@ -18,6 +18,7 @@ pub mod sys;
 pub mod attach;
 pub mod events;
 mod object;
+#[cfg(feature = "test-panic")] #[doc(hidden)] pub mod testing;
 
 pub use attach::Link;
 pub use btf::Btf;

@@ -561,6 +561,7 @@ impl Map {
         sys::map_delete_batch(fd, keys, self.spec.key_size as usize, count, &sopts).map_err(self.batch_err("delete batch"))
     }
 
+    #[allow(clippy::manual_is_multiple_of)] // rust-version 1.85: is_multiple_of is 1.87
     fn packed_count(&self, what: &str, keys: usize) -> Result<u32> {
         let ks = self.spec.key_size as usize;
         if ks == 0 || keys % ks != 0 {

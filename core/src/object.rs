@@ -10,6 +10,10 @@ use crate::btf::Btf;
 use crate::obj::sec_def::{self, AutoAttach, SecDef};
 use crate::obj::{self, Insn, InitSlot, MapKind, MapSpec, ObjectSpec, OpenArgs};
 use crate::opts::{ObjectOpenOpts, RawTracepointOpts, TraceOpts, TracepointOpts};
+use crate::opts::{
+    CgroupOpts, IterAttachOpts, KprobeMultiOpts, KprobeOpts, KsyscallOpts, NetfilterOpts, NetkitOpts, PerfEventOpts, TcxOpts, UprobeMultiOpts, UprobeOpts,
+    UsdtOpts,
+};
 use crate::sys;
 use crate::uapi::*;
 use crate::{bail, Error, Result};
@@ -123,6 +127,7 @@ impl Object {
                 func_info: Vec::new(),
                 line_info: Vec::new(),
                 attach_target: None,
+                usdt_maps: None,
             })
             .collect();
         let mut maps: Vec<Map> = spec.maps.iter().map(Map::from_spec).collect();
@@ -364,6 +369,10 @@ impl Object {
         let kern_version = self.kversion();
         let rodata: Vec<RawFd> = self.maps.iter().filter(|m| m.spec.kind == MapKind::Rodata).filter_map(|m| m.raw_fd()).collect();
         let obj_log_level = self.opts.kernel_log_level;
+        // usdt.bpf.h's maps, for Program::attach_usdt (libbpf's usdt manager looks them up by name).
+        let map_fd = |name: &str| self.maps.iter().find(|m| m.spec.matches_name(name)).and_then(|m| m.raw_fd());
+        let usdt_maps = map_fd(crate::attach::usdt::SPECS_MAP)
+            .map(|specs_map_fd| crate::attach::UsdtMaps { specs_map_fd, ip_map_fd: map_fd(crate::attach::usdt::IP_MAP) });
         for p in self.programs.iter_mut() {
             if !p.autoload {
                 continue;
@@ -375,6 +384,10 @@ impl Object {
                     bail!(libc::EINVAL, "prog '{}': no BTF-based attach target is specified, use set_attach_target()", p.name);
                 };
                 attach_btf_id = obj::kbtf::vmlinux_attach_btf_id(target, p.expected_attach_type).map_err(|e| e.context(format!("prog '{}'", p.name)))?;
+            }
+            // libbpf's SEC_USDT rule: one uprobe.multi link per USDT attach when the kernel can.
+            if p.sec_def.is_some_and(|d| d.flags & sec_def::SEC_USDT != 0) && sys::features::have_uprobe_multi_link() {
+                p.expected_attach_type = BPF_TRACE_UPROBE_MULTI;
             }
             let level = if p.log_level != 0 { p.log_level } else { obj_log_level };
             let attr = sys::ProgLoadAttr {
@@ -424,6 +437,7 @@ impl Object {
                 }
             }
             p.fd = Some(fd);
+            p.usdt_maps = usdt_maps;
             p.insns = r.insns;
             p.func_info = r.func_info;
             p.line_info = r.line_info;
@@ -671,6 +685,8 @@ pub struct Program {
     func_info: Vec<u8>,
     line_info: Vec<u8>,
     attach_target: Option<String>,
+    /// The object's usdt.bpf.h maps (raw fds owned by the object's maps, set at load).
+    usdt_maps: Option<crate::attach::UsdtMaps>,
 }
 
 impl Program {
@@ -804,7 +820,19 @@ impl Program {
                 self.attach_raw_tracepoint(name, &RawTracepointOpts::default())
             }
             AutoAttach::Trace => self.attach_trace(&TraceOpts::default()),
-            _ => Err(unsupported()),
+            AutoAttach::Lsm => self.attach_lsm(),
+            AutoAttach::Uprobe
+            | AutoAttach::UprobeMulti
+            | AutoAttach::Kprobe
+            | AutoAttach::KprobeMulti
+            | AutoAttach::KprobeSession
+            | AutoAttach::Ksyscall
+            | AutoAttach::Usdt
+            | AutoAttach::Iter => {
+                let fd = self.loaded_fd()?;
+                crate::attach::attach_by_sec(fd, d, &self.sec_name, self.usdt_maps).map_err(self.prog_ctx())
+            }
+            AutoAttach::None => Err(unsupported()),
         }
     }
     pub fn attach_tracepoint(&self, category: &str, name: &str, opts: &TracepointOpts) -> Result<Link> {
@@ -819,6 +847,163 @@ impl Program {
     pub fn attach_trace(&self, opts: &TraceOpts) -> Result<Link> {
         let fd = self.loaded_fd()?;
         crate::attach::attach_trace(fd, self.expected_attach_type, opts).map_err(|e| e.context(format!("prog '{}'", self.name)))
+    }
+
+    /// Error context naming this program.
+    fn prog_ctx(&self) -> impl FnOnce(Error) -> Error + '_ {
+        move |e: Error| e.context(format!("prog '{}'", self.name))
+    }
+
+    /// uprobe / uretprobe (`opts.retprobe`) on `binary_path` (a path, or a name resolved
+    /// through /proc/PID/maps, LD_LIBRARY_PATH / PATH, ld.so.cache and the standard
+    /// directories) at `func_offset`, added to `opts.func_name`'s address when given
+    /// ("func", "func@LIB"). `pid`: -1 every process, 0 this one, N that one.
+    pub fn attach_uprobe(&self, pid: i32, binary_path: &str, func_offset: usize, opts: &UprobeOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_uprobe(fd, pid, binary_path, func_offset, opts).map_err(self.prog_ctx())
+    }
+
+    /// One uprobe.multi link on many functions of one file: a `func_pattern` glob, or the
+    /// names / offsets of `targets` (the program is loaded for BPF_TRACE_UPROBE_MULTI).
+    pub fn attach_uprobe_multi(
+        &self,
+        pid: i32,
+        binary_path: &str,
+        func_pattern: Option<&str>,
+        targets: &crate::attach::UprobeMultiTargets<'_>,
+        opts: &UprobeMultiOpts,
+    ) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_uprobe_multi(fd, pid, binary_path, func_pattern, targets, opts).map_err(self.prog_ctx())
+    }
+
+    /// Every site of USDT probe `usdt_provider:usdt_name` in `binary_path`. The object
+    /// must include `usdt.bpf.h` (ESRCH otherwise, as libbpf).
+    pub fn attach_usdt(&self, pid: i32, binary_path: &str, usdt_provider: &str, usdt_name: &str, opts: &UsdtOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        let Some(maps) = self.usdt_maps else {
+            crate::warn!("usdt: failed to find USDT support BPF maps, did you forget to include bpf/usdt.bpf.h?");
+            bail!(libc::ESRCH, "prog '{}': usdt: failed to find USDT support BPF maps, did you forget to include bpf/usdt.bpf.h?", self.name);
+        };
+        crate::attach::attach_usdt(fd, maps, pid, binary_path, usdt_provider, usdt_name, opts).map_err(self.prog_ctx())
+    }
+
+    /// kprobe / kretprobe (`opts.retprobe`) on kernel function `func` (+ `opts.offset`);
+    /// an empty `func` makes `opts.offset` a raw kernel address (libbpf's func == NULL).
+    pub fn attach_kprobe(&self, func: &str, opts: &KprobeOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        let func = (!func.is_empty()).then_some(func);
+        crate::attach::attach_kprobe(fd, func, opts).map_err(self.prog_ctx())
+    }
+
+    /// kprobe on the kernel entry of system call `syscall_name` ("openat").
+    pub fn attach_ksyscall(&self, syscall_name: &str, opts: &KsyscallOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_ksyscall(fd, syscall_name, opts).map_err(self.prog_ctx())
+    }
+
+    /// One kprobe.multi link: a `pattern` glob, or the symbols / addresses of `targets`.
+    pub fn attach_kprobe_multi(&self, pattern: Option<&str>, targets: &crate::attach::KprobeMultiTargets<'_>, opts: &KprobeMultiOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_kprobe_multi(fd, pattern, targets, opts).map_err(self.prog_ctx())
+    }
+
+    /// XDP through a BPF link on `ifindex` (of the calling thread's network namespace).
+    pub fn attach_xdp(&self, ifindex: i32) -> Result<Link> {
+        self.attach_xdp_with_flags(ifindex, 0)
+    }
+
+    /// `attach_xdp` with a mode flag (XDP_FLAGS_SKB_MODE / XDP_FLAGS_DRV_MODE).
+    pub fn attach_xdp_with_flags(&self, ifindex: i32, flags: u32) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_xdp(fd, ifindex, flags).map_err(self.prog_ctx())
+    }
+
+    /// The tcx direction of this program: its expected attach type, ingress by default.
+    fn tcx_attach_type(&self) -> u32 {
+        match self.expected_attach_type {
+            BPF_TCX_EGRESS => BPF_TCX_EGRESS,
+            _ => BPF_TCX_INGRESS,
+        }
+    }
+
+    /// tcx link on `ifindex`, ingress or egress as the section says (`tcx/egress`), with
+    /// ordering options.
+    pub fn attach_tcx(&self, ifindex: i32, opts: &TcxOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_tcx(fd, ifindex, self.tcx_attach_type(), opts).map_err(self.prog_ctx())
+    }
+
+    /// netkit link on `ifindex` (primary unless the section says `netkit/peer`).
+    pub fn attach_netkit(&self, ifindex: i32, opts: &NetkitOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        let t = if self.expected_attach_type == BPF_NETKIT_PEER { BPF_NETKIT_PEER } else { BPF_NETKIT_PRIMARY };
+        crate::attach::attach_netkit(fd, ifindex, t, opts).map_err(self.prog_ctx())
+    }
+
+    /// TC over netlink: a direct-action cls_bpf filter on `ifindex`'s `attach_point`
+    /// (`attach::tc::RBPF_TC_INGRESS` / `RBPF_TC_EGRESS`), creating the clsact qdisc if
+    /// absent. priority / handle 0 let the kernel choose. Detaching removes the filter,
+    /// and the qdisc if this call created it.
+    pub fn attach_tc(&self, ifindex: i32, attach_point: u32, priority: u32, handle: u32) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_tc(fd, ifindex, attach_point, priority, handle).map_err(self.prog_ctx())
+    }
+
+    /// Cgroup attach (a BPF link, else BPF_PROG_ATTACH with BPF_F_ALLOW_MULTI) with the
+    /// section's attach type.
+    pub fn attach_cgroup(&self, cgroup_fd: RawFd, opts: &CgroupOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_cgroup(fd, cgroup_fd, self.expected_attach_type, opts).map_err(self.prog_ctx())
+    }
+
+    /// Network-namespace attach (flow_dissector, sk_lookup) to an open netns fd.
+    pub fn attach_netns(&self, netns_fd: RawFd) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_netns(fd, netns_fd, self.expected_attach_type).map_err(self.prog_ctx())
+    }
+
+    /// sk_msg / sk_skb program on a sockmap or sockhash.
+    pub fn attach_sockmap(&self, map_fd: RawFd) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        let t = match self.expected_attach_type {
+            0 => crate::attach::sockets::default_sockmap_attach_type(self.prog_type),
+            t => t,
+        };
+        crate::attach::attach_sockmap(fd, map_fd, t).map_err(self.prog_ctx())
+    }
+
+    /// Socket filter on an open socket (SO_ATTACH_BPF; detach removes it). An rbpf
+    /// convenience: libbpf leaves this to setsockopt.
+    pub fn attach_socket_filter(&self, sock_fd: RawFd) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_socket_filter(fd, sock_fd).map_err(self.prog_ctx())
+    }
+
+    /// Iterator link; read its output with `attach::iter_read_all(&link)`.
+    pub fn attach_iter(&self, opts: &IterAttachOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_iter(fd, opts).map_err(self.prog_ctx())
+    }
+
+    /// Attach to a perf event the caller opened (`perf_fd` is duplicated; the caller keeps
+    /// its own fd).
+    pub fn attach_perf_event(&self, perf_fd: RawFd, opts: &PerfEventOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        let pfd = sys::dup_fd(perf_fd).map_err(|e| e.context(format!("prog '{}': perf event fd {perf_fd}", self.name)))?;
+        crate::attach::attach_perf_event_opts(fd, pfd, opts).map_err(self.prog_ctx())
+    }
+
+    /// Netfilter link (in the calling thread's network namespace).
+    pub fn attach_netfilter(&self, opts: &NetfilterOpts) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_netfilter(fd, opts).map_err(self.prog_ctx())
+    }
+
+    /// LSM program (BPF_LSM_MAC link).
+    pub fn attach_lsm(&self) -> Result<Link> {
+        let fd = self.loaded_fd()?;
+        crate::attach::attach_trace(fd, BPF_LSM_MAC, &TraceOpts::default()).map_err(self.prog_ctx())
     }
 }
 
@@ -1048,10 +1233,9 @@ impl Map {
         }
         self.user_value_size()
     }
-    fn ctx(&self, op: &str) -> impl FnOnce(Error) -> Error + '_ {
-        let name = self.spec.name.clone();
-        let op = op.to_string();
-        move |e: Error| Error::new(e.errno(), format!("map '{name}': {op}: {}", e.code()))
+    /// Error context, built only on failure (no allocation on the success path).
+    fn ctx<'a>(&'a self, op: &'a str) -> impl FnOnce(Error) -> Error + 'a {
+        move |e: Error| Error::new(e.errno(), format!("map '{}': {op}: {}", self.spec.name, e.code()))
     }
     /// Key size wrong → EINVAL "map 'X': unexpected key size N provided, expected M";
     /// value size likewise; map not created → ENOENT. Ok(None) when the key is absent.
@@ -1060,6 +1244,12 @@ impl Map {
         let mut value = vec![0u8; self.value_size_for(flags)?];
         let found = sys::map_lookup_elem(fd, key, &mut value, flags).map_err(self.ctx("lookup"))?;
         Ok(found.then_some(value))
+    }
+    /// As `lookup`, into a caller buffer of exactly the value size for `flags` (no
+    /// allocation). Ok(false) when the key is absent.
+    pub fn lookup_into(&self, key: &[u8], value: &mut [u8], flags: u64) -> Result<bool> {
+        let fd = self.validate(key.len(), Some(value.len()), flags)?;
+        sys::map_lookup_elem(fd, key, value, flags).map_err(self.ctx("lookup"))
     }
     /// flags: BPF_ANY / BPF_NOEXIST / BPF_EXIST / BPF_F_LOCK.
     pub fn update(&self, key: &[u8], value: &[u8], flags: u64) -> Result<()> {

@@ -69,6 +69,7 @@ fn cgroup_link_and_prog_attach_count_socket_creation() {
     run_in_cgroup(&cg, &fx.sockmaker, 4);
     assert_eq!(slot0(&map), 4);
     link.detach().unwrap();
+    settle();
     run_in_cgroup(&cg, &fx.sockmaker, 2);
     assert_eq!(slot0(&map), 4);
 
@@ -160,6 +161,7 @@ fn socket_filter_on_a_socketpair() {
     }
     assert_eq!(slot0(&map), 3);
     link.detach().unwrap();
+    settle();
     a.send(b"hello").unwrap();
     b.recv(&mut buf).unwrap();
     assert_eq!(slot0(&map), 3, "no counting after detach");
@@ -238,6 +240,8 @@ fn perf_event_cpu_clock_sampler() {
     let n = slot0(&map);
     assert!(n > 10, "samples counted: {n}");
     link.detach().unwrap();
+    settle();
+    let n = slot0(&map);
     burn(20);
     assert_eq!(slot0(&map), n);
     // The ioctl path.

@@ -133,6 +133,7 @@ fn xdp_link_counts_packets_and_refuses_a_second_program() {
     }
 
     link.detach().unwrap();
+    settle();
     net.send_udp(3);
     assert_eq!(slot0(&map), 5, "no counting after detach");
     let q = VethPair::in_ns(&net.ns_b, move || attach::xdp_query(ifindex, 0).unwrap());
@@ -226,6 +227,7 @@ fn tcx_links_count_and_order() {
     net.send_udp(1);
     assert_eq!(slot0(&map), 213, "order b, a, c");
     drop((la, lb, lc));
+    settle();
     reset(&map);
     net.send_udp(2);
     assert_eq!(slot0(&map), 0);
@@ -389,6 +391,7 @@ fn xdp_link_pin_update_and_reopen() {
     let pin = format!("/sys/fs/bpf/{}", unique("xdp_link"));
     link.pin(&pin).unwrap();
     drop(link);
+    settle();
     let q = VethPair::in_ns(&net.ns_b, move || attach::xdp_query(ifindex, 0).unwrap());
     assert_eq!((q.attach_mode, q.skb_prog_id), (XDP_ATTACHED_SKB, id2));
     let mut again = rbpf_core::Link::open_pinned(&pin).unwrap();
@@ -396,6 +399,7 @@ fn xdp_link_pin_update_and_reopen() {
     again.unpin().unwrap();
     assert!(!std::path::Path::new(&pin).exists());
     again.detach().unwrap();
+    settle();
     let q = VethPair::in_ns(&net.ns_b, move || attach::xdp_query(ifindex, 0).unwrap());
     assert_eq!(q.attach_mode, XDP_ATTACHED_NONE);
 }
@@ -423,6 +427,7 @@ fn netfilter_link_counts_local_in() {
     net.send_udp(3);
     assert_eq!(slot0(&map), 3);
     link.detach().unwrap();
+    settle();
     net.send_udp(2);
     assert_eq!(slot0(&map), 3);
 }

@@ -6,7 +6,7 @@
 const path = require('node:path')
 const { BpfObject, RingBuffer, setLogger } = require('../../node')
 
-const seconds = Number(process.argv[2] || 5)
+const seconds = Number(process.argv[2]) || 5
 const objFile = process.env.RBPF_BPF_DIR
   ? path.join(process.env.RBPF_BPF_DIR, 'execsnoop.bpf.o')
   : path.join(__dirname, '..', '..', 'target', 'bpf', 'execsnoop.bpf.o')

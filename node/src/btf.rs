@@ -156,10 +156,7 @@ impl NativeBtf {
 
     /// Encode a value as a type (id or C name) into a new Buffer of the type's size
     /// (members the value leaves out are zero).
-    #[napi(
-        catch_unwind,
-        ts_args_type = "type: number | string, value: unknown"
-    )]
+    #[napi(catch_unwind, ts_args_type = "type: number | string, value: unknown")]
     pub fn encode(&self, t: Either<u32, String>, value: JsIn) -> napi::Result<Buffer> {
         let v = from_js(value)?;
         self.with(|b| {

@@ -239,11 +239,7 @@ impl NativeObject {
     pub fn global_names(&self, section: String) -> napi::Result<Vec<String>> {
         self.st.with(|o| {
             Ok(match find_section(o, &section) {
-                Some(m) => m
-                    .globals()
-                    .iter()
-                    .map(|g| g.name.clone())
-                    .collect(),
+                Some(m) => m.globals().iter().map(|g| g.name.clone()).collect(),
                 None => Vec::new(),
             })
         })
@@ -818,7 +814,12 @@ impl NativeMap {
     }
 
     /// Keys as packed bytes: a Buffer is taken as is, an array is encoded key by key.
-    fn packed_keys(&self, o: &Object, m: &Map, keys: Either<Uint8Array, Vec<JsIn>>) -> napi::Result<Vec<u8>> {
+    fn packed_keys(
+        &self,
+        o: &Object,
+        m: &Map,
+        keys: Either<Uint8Array, Vec<JsIn>>,
+    ) -> napi::Result<Vec<u8>> {
         match keys {
             Either::A(b) => Ok(b.to_vec()),
             Either::B(ks) => {
@@ -835,10 +836,7 @@ impl NativeMap {
 #[napi]
 impl NativeMap {
     /// Up to `count` entries from `cursor` on (BPF_MAP_LOOKUP_BATCH), advancing it.
-    #[napi(
-        catch_unwind,
-        ts_return_type = "Array<[unknown, unknown]>"
-    )]
+    #[napi(catch_unwind, ts_return_type = "Array<[unknown, unknown]>")]
     pub fn lookup_batch<'e>(
         &self,
         env: &'e Env,
@@ -855,10 +853,7 @@ impl NativeMap {
     }
 
     /// As lookupBatch, deleting what it returns (BPF_MAP_LOOKUP_AND_DELETE_BATCH).
-    #[napi(
-        catch_unwind,
-        ts_return_type = "Array<[unknown, unknown]>"
-    )]
+    #[napi(catch_unwind, ts_return_type = "Array<[unknown, unknown]>")]
     pub fn lookup_and_delete_batch<'e>(
         &self,
         env: &'e Env,
@@ -869,7 +864,9 @@ impl NativeMap {
     ) -> napi::Result<Vec<Vec<Unknown<'e>>>> {
         let opts: MapBatchOpts = opts::from_js(options, "BpfMap.lookupAndDeleteBatch")?;
         self.with(|o, m| {
-            let b = m.lookup_and_delete_batch(&mut cursor.c, count, &opts).napi()?;
+            let b = m
+                .lookup_and_delete_batch(&mut cursor.c, count, &opts)
+                .napi()?;
             self.batch_entries(env, o, m, &b, raw)
         })
     }

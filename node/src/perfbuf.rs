@@ -86,7 +86,8 @@ impl NativePerfBuffer {
     #[napi(catch_unwind)]
     pub fn buffer_cpu(&self, idx: u32) -> napi::Result<u32> {
         let pb = self.pb.as_ref().ok_or_else(closed)?;
-        pb.buffer_cpu(idx as usize).ok_or_else(|| no_buffer(pb, idx))
+        pb.buffer_cpu(idx as usize)
+            .ok_or_else(|| no_buffer(pb, idx))
     }
 
     /// Wait up to `timeoutMs` (-1: forever; blocks the JS thread), then read the buffers
@@ -159,10 +160,13 @@ impl NativePerfBuffer {
         }
     }
 
-    /// Stop the waiter; it ends within one wait slice. Idempotent.
+    /// Stop the waiter and wait for its thread to end (at most one wait slice), so a
+    /// later poll() is the only reader of the epoll fd. Idempotent.
     #[napi(catch_unwind)]
     pub fn stop(&mut self) {
-        self.waiter = None;
+        if let Some(w) = self.waiter.take() {
+            w.join();
+        }
     }
 
     #[napi(getter, catch_unwind)]
@@ -215,7 +219,13 @@ impl NativePerfBuffer {
             }
         };
         let n = match (timeout, one) {
-            (Some(t), _) => pb.poll(t, &mut cb),
+            // A perf fd reports readiness once per wakeup (perf_poll clears it), so a
+            // wakeup the background waiter took leaves data no epoll_wait reports: read
+            // what is there first, and wait only when there is nothing.
+            (Some(t), _) => match pb.consume(&mut cb) {
+                Ok(0) => pb.poll(t, &mut cb),
+                r => r,
+            },
             (None, Some(idx)) => pb.consume_buffer(idx, &mut cb),
             (None, None) => pb.consume(&mut cb),
         };

@@ -30,6 +30,7 @@ struct Shared {
 /// A running waiter thread; dropping it stops the thread (within one wait slice).
 pub(crate) struct Waiter {
     shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Waiter {
@@ -46,7 +47,7 @@ impl Waiter {
             cv: Condvar::new(),
         });
         let sh = shared.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
                 // A panic here must not take the process down; the waiter just ends.
@@ -60,7 +61,24 @@ impl Waiter {
                     format!("{name}: can't start waiter thread: {e}"),
                 )
             })?;
-        Ok(Waiter { shared })
+        Ok(Waiter {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stop the thread and wait for it to end (at most one wait slice): afterwards
+    /// nothing but the caller polls the buffer's epoll fd.
+    pub(crate) fn join(mut self) {
+        self.signal_stop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    fn signal_stop(&self) {
+        self.shared.stop.store(true, Ordering::Release);
+        self.shared.cv.notify_all();
     }
 
     /// Let the thread post the next wake-up (called after draining).
@@ -72,8 +90,7 @@ impl Waiter {
 
 impl Drop for Waiter {
     fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::Release);
-        self.shared.cv.notify_all();
+        self.signal_stop();
     }
 }
 

@@ -22,6 +22,10 @@ test('globals: typed views before load (no kernel)', (t) => {
   assert.ok(Object.keys(obj.rodata).includes('target_pid'))
   assert.ok('ro_u32' in obj.rodata)
   assert.equal(obj.rodata.no_such_var, undefined)
+  // sections by ELF name (the core's Object::datasec / Map::section_name)
+  assert.deepEqual([...obj.datasecs].sort(), ['.bss', '.data', '.data.custom', '.rodata', '.rodata.custom'])
+  assert.equal(obj.map('.rodata').name, obj.maps.find((m) => m.name.endsWith('.rodata')).name)
+  assert.equal(obj.datasec('.nope').x, undefined)
   // write, read back
   obj.rodata.ro_u32 = 0xffffffff
   assert.equal(obj.rodata.ro_u32, 0xffffffff)

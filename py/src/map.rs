@@ -5,9 +5,60 @@ use crate::shared::Shared;
 use crate::value::{as_bytes, Typed};
 use pyo3::exceptions::{PyKeyError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use crate::opts::from_kwargs;
+use parking_lot::Mutex;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use rbpf_core::opts::MapBatchOpts;
 use rbpf_core::Error;
 use std::sync::Arc;
+
+/// The position of a batch walk over a map (`lookup_batch` / `lookup_and_delete_batch`
+/// advance it); `done` once the end was reached.
+#[pyclass(frozen, module = "rbpf", name = "BatchCursor")]
+pub struct BatchCursor {
+    inner: Mutex<rbpf_core::BatchCursor>,
+}
+
+#[pymethods]
+impl BatchCursor {
+    #[new]
+    fn new() -> Self {
+        BatchCursor {
+            inner: Mutex::new(rbpf_core::BatchCursor::new()),
+        }
+    }
+    /// True once a batch call reached the end of the map.
+    #[getter]
+    fn done(&self) -> bool {
+        self.inner.lock().is_done()
+    }
+    /// Start over from the first element.
+    fn reset(&self) {
+        self.inner.lock().reset();
+    }
+    fn __repr__(&self) -> String {
+        let c = self.inner.lock();
+        match (c.token().is_some(), c.is_done()) {
+            (_, true) => "<rbpf.BatchCursor done>".into(),
+            (true, false) => "<rbpf.BatchCursor started>".into(),
+            (false, false) => "<rbpf.BatchCursor at start>".into(),
+        }
+    }
+}
+
+/// Packed keys (or values) for a batch call: each item encoded by `enc`.
+fn pack(items: &Bound<'_, PyAny>, what: &str, mut enc: impl FnMut(&Bound<'_, PyAny>) -> PyResult<Vec<u8>>) -> PyResult<(Vec<u8>, usize)> {
+    if items.is_instance_of::<PyString>() || as_bytes(items).is_some() {
+        return Err(PyTypeError::new_err(format!("{what} must be a sequence of keys or values, not bytes or str")));
+    }
+    let mut out = Vec::new();
+    let mut n = 0;
+    for item in items.try_iter()? {
+        out.extend(enc(&item?)?);
+        n += 1;
+    }
+    Ok((out, n))
+}
 
 #[pyclass(frozen, mapping, module = "rbpf", name = "Map")]
 pub struct Map {
@@ -153,6 +204,37 @@ impl Map {
         })
     }
 
+    fn batch_lookup<'py>(
+        &self,
+        py: Python<'py>,
+        delete: bool,
+        cursor: Option<&Bound<'py, BatchCursor>>,
+        count: u32,
+        opts: &MapBatchOpts,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let mut own = rbpf_core::BatchCursor::new();
+        let mut guard = cursor.map(|c| c.get().inner.lock());
+        let cur = match guard.as_deref_mut() {
+            Some(c) => c,
+            None => &mut own,
+        };
+        self.with(py, |m, l| {
+            let b = if delete {
+                m.lookup_and_delete_batch(cur, count, opts)
+            } else {
+                m.lookup_batch(cur, count, opts)
+            }
+            .py()?;
+            let keys = PyList::empty(py);
+            let values = PyList::empty(py);
+            for (k, v) in b.iter() {
+                keys.append(l.key.decode(py, k)?)?;
+                values.append(l.decode_value(py, v)?)?;
+            }
+            PyTuple::new(py, [keys.into_any(), values.into_any()])
+        })
+    }
+
     fn get_value(&self, py: Python<'_>, key: &Bound<'_, PyAny>, flags: u64, raw: bool) -> PyResult<Option<Py<PyAny>>> {
         self.with(py, |m, l| {
             let k = l.key(key)?;
@@ -270,30 +352,108 @@ impl Map {
         })
     }
 
-    /// A snapshot of the values (entries deleted meanwhile are skipped).
+    /// A snapshot of the values (batch lookups where the kernel has them).
     fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.with(py, |m, l| {
             let out = PyList::empty(py);
-            for k in m.keys().py()? {
-                if let Some(v) = m.lookup(&k, 0).py()? {
-                    out.append(l.decode_value(py, &v)?)?;
-                }
+            for kv in m.iter() {
+                let (_, v) = kv.py()?;
+                out.append(l.decode_value(py, &v)?)?;
             }
             Ok(out)
         })
     }
 
-    /// A snapshot of (key, value) pairs.
+    /// A snapshot of (key, value) pairs, read with batch lookups where the kernel
+    /// supports them for this map (key by key otherwise).
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.with(py, |m, l| {
             let out = PyList::empty(py);
-            for k in m.keys().py()? {
-                if let Some(v) = m.lookup(&k, 0).py()? {
-                    out.append((l.key.decode(py, &k)?, l.decode_value(py, &v)?))?;
-                }
+            for kv in m.iter() {
+                let (k, v) = kv.py()?;
+                out.append((l.key.decode(py, &k)?, l.decode_value(py, &v)?))?;
             }
             Ok(out)
         })
+    }
+
+    /// BPF_MAP_LOOKUP_BATCH: up to `count` elements from `cursor` on (advancing it; a
+    /// new walk without one), as `(keys, values)` lists. Loop until `cursor.done`.
+    /// ENOSPC: a hash bucket holds more than `count` elements, ask for more. Keyword
+    /// arguments: the fields of rbpf_map_batch_opts.
+    #[pyo3(signature = (cursor = None, count = 256, **kwargs))]
+    fn lookup_batch<'py>(
+        &self,
+        py: Python<'py>,
+        cursor: Option<&Bound<'py, BatchCursor>>,
+        count: u32,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let opts: MapBatchOpts = from_kwargs("Map.lookup_batch", kwargs)?;
+        self.batch_lookup(py, false, cursor, count, &opts)
+    }
+
+    /// BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookup_batch, deleting what it returns. Start
+    /// every walk with a new cursor.
+    #[pyo3(signature = (cursor = None, count = 256, **kwargs))]
+    fn lookup_and_delete_batch<'py>(
+        &self,
+        py: Python<'py>,
+        cursor: Option<&Bound<'py, BatchCursor>>,
+        count: u32,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let opts: MapBatchOpts = from_kwargs("Map.lookup_and_delete_batch", kwargs)?;
+        self.batch_lookup(py, true, cursor, count, &opts)
+    }
+
+    /// BPF_MAP_UPDATE_BATCH of `keys[i] = values[i]`; returns how many were updated.
+    /// Keyword arguments: the fields of rbpf_map_batch_opts (elem_flags: BPF_ANY, ...).
+    #[pyo3(signature = (keys, values, **kwargs))]
+    fn update_batch(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        values: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<usize> {
+        let opts: MapBatchOpts = from_kwargs("Map.update_batch", kwargs)?;
+        self.with(py, |m, l| {
+            let (k, nk) = pack(keys, "keys", |o| l.key(o))?;
+            let (v, nv) = pack(values, "values", |o| l.value(o))?;
+            if nk != nv {
+                return Err(Error::new(
+                    libc::EINVAL,
+                    format!("map '{}': update batch: {nk} keys but {nv} values", self.name),
+                ))
+                .py();
+            }
+            if nk == 0 {
+                return Ok(0);
+            }
+            m.update_batch(&k, &v, &opts).py()
+        })
+    }
+
+    /// BPF_MAP_DELETE_BATCH of `keys`; returns how many were deleted (a missing key
+    /// is BpfError ENOENT). Keyword arguments: the fields of rbpf_map_batch_opts.
+    #[pyo3(signature = (keys, **kwargs))]
+    fn delete_batch(&self, py: Python<'_>, keys: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+        let opts: MapBatchOpts = from_kwargs("Map.delete_batch", kwargs)?;
+        self.with(py, |m, l| {
+            let (k, nk) = pack(keys, "keys", |o| l.key(o))?;
+            if nk == 0 {
+                return Ok(0);
+            }
+            m.delete_batch(&k, &opts).py()
+        })
+    }
+
+    /// The ELF section of a global-data map (".rodata", ".data.custom"); None for
+    /// BTF-defined maps.
+    #[getter]
+    fn section_name(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, |m, _| Ok(m.section_name().map(str::to_owned)))
     }
 
     #[pyo3(signature = (key, default = None))]

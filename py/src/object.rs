@@ -229,21 +229,10 @@ fn attr_err(e: PyErr) -> PyErr {
     })
 }
 
-/// Whether internal map `map_name` holds section `sec`: libbpf names internal maps
-/// "<prefix>.rodata" (prefix without dots) or the section name itself.
-fn map_holds_section(map_name: &str, sec: &str) -> bool {
-    match map_name.strip_suffix(sec) {
-        Some(prefix) => !prefix.contains('.'),
-        None => false,
-    }
-}
-
 impl BpfObject {
     fn section(&self, py: Python<'_>, sec: &str) -> PyResult<GlobalData> {
         let idx = self.shared.with(py, |o| {
-            Ok(o.maps()
-                .iter()
-                .position(|m| m.is_internal() && map_holds_section(m.name(), sec)))
+            Ok(o.datasec(sec).map(|m| m.index()))
         })?;
         match idx {
             Some(map_idx) => Ok(GlobalData {

@@ -4,21 +4,19 @@
 //! consume().
 
 use crate::errors::{catch, catch_core, to_py, CoreResultExt};
+use crate::events::{check_mode, with_view, BatchBuf, Decoder, Pending, RecordView};
 use crate::map::Map;
 use crate::opts::from_kwargs;
-use crate::shared::Shared;
-use crate::value::Typed;
 use parking_lot::Mutex;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pyclass::PyTraverseError;
 use pyo3::pyclass::PyVisit;
-use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 use rbpf_core::events::RingWaiter;
 use rbpf_core::opts::RingBufferOpts;
 use rbpf_core::Error;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 const _: () = {
     const fn assert_send<T: Send>() {}
@@ -27,95 +25,105 @@ const _: () = {
     assert_send_sync::<RingWaiter>();
 };
 
-/// Longest stretch spent waiting without checking for signals.
-const SLICE_MS: u64 = 100;
+/// The core manager; zero-copy views hold it (and its mappings) alive.
+type Core = Arc<Mutex<rbpf_core::RingBuffer>>;
 
 struct Ring {
-    callback: Py<PyAny>,
-    /// Decode records as this BTF type of the map's object.
-    decode: Option<(Arc<Shared>, u32)>,
-    /// "ring buffer 'events' record", for decode errors.
-    what: String,
+    /// None: records wait in `pending` for `async for`.
+    callback: Option<Py<PyAny>>,
+    dec: Arc<Decoder>,
+    copy: bool,
+    batch: bool,
 }
 
 #[pyclass(frozen, module = "rbpf", name = "RingBuffer")]
 pub struct RingBuffer {
-    core: Mutex<Option<rbpf_core::RingBuffer>>,
+    core: Mutex<Option<Core>>,
     rings: Mutex<Vec<Arc<Ring>>>,
     waiter: Mutex<Option<Arc<RingWaiter>>>,
+    /// The exporter of zero-copy records (made by the first copy=False ring).
+    view: Mutex<Option<Py<RecordView>>>,
+    pending: Pending,
 }
 
 fn closed() -> Error {
     Error::new(libc::EBADF, "ring buffer is closed")
 }
 
-/// Resolve `value_type` ("struct event", a typedef name, or a BTF type id) in the map's
-/// object BTF.
-fn resolve_type(py: Python<'_>, map: &Map, value_type: &Bound<'_, PyAny>) -> PyResult<u32> {
-    if value_type.is_instance_of::<PyInt>() {
-        return value_type.extract();
-    }
-    let Ok(name) = value_type.cast::<PyString>() else {
-        return Err(PyTypeError::new_err(
-            "value_type must be a type name such as 'struct event' or a BTF type id",
-        ));
-    };
-    let name = name.to_str()?.to_owned();
-    map.shared().with(py, |o| {
-        let Some(btf) = o.btf() else {
-            return Err(Error::new(
-                libc::ENOENT,
-                format!("object '{}' has no BTF to decode '{name}'", o.name()),
-            ))
-            .py();
-        };
-        match crate::btf_find_type(btf, &name) {
-            Some(id) => Ok(id),
-            None => Err(Error::new(
-                libc::ENOENT,
-                format!("object '{}': no BTF type '{name}'", o.name()),
-            ))
-            .py(),
-        }
-    })
-}
-
 impl RingBuffer {
+    fn core(&self) -> PyResult<Core> {
+        self.core.lock().as_ref().cloned().ok_or_else(closed).py()
+    }
+
     fn waiter(&self, py: Python<'_>) -> PyResult<Arc<RingWaiter>> {
         let mut w = self.waiter.lock();
         if let Some(w) = &*w {
             return Ok(w.clone());
         }
-        let core = self.core.try_lock().ok_or_else(|| busy(py))?;
-        let rb = core.as_ref().ok_or_else(closed).py()?;
+        let core = self.core()?;
+        let rb = core.try_lock().ok_or_else(|| busy(py))?;
         let new = Arc::new(catch(|| rb.waiter().py())?);
         *w = Some(new.clone());
         Ok(new)
     }
 
+    /// Consume up to `max` records from every ring (in ring order), delivering them.
     fn drain(&self, py: Python<'_>, max: Option<usize>) -> PyResult<usize> {
         let rings: Vec<Arc<Ring>> = self.rings.lock().clone();
-        let mut core = self.core.try_lock().ok_or_else(|| busy(py))?;
-        let rb = core.as_mut().ok_or_else(closed).py()?;
-        let mut raised: Option<PyErr> = None;
-        let mut cb = |idx: usize, data: &[u8]| -> i32 {
-            let Some(ring) = rings.get(idx) else { return 0 };
-            match deliver(py, ring, data) {
-                Ok(ret) => ret,
-                Err(e) => {
-                    raised = Some(e);
-                    -libc::ECANCELED
-                }
+        let core = self.core()?;
+        let mut rb = core.try_lock().ok_or_else(|| busy(py))?;
+        let view = self.view.lock().as_ref().map(|v| v.clone_ref(py));
+        let view = view.as_ref().map(|v| v.bind(py));
+        let budget = max.unwrap_or(usize::MAX);
+        let mut total = 0usize;
+        for (idx, ring) in rings.iter().enumerate() {
+            if total >= budget {
+                break;
             }
-        };
-        let r = catch(|| match max {
-            Some(n) => rb.consume_n(n, &mut cb).py(),
-            None => rb.consume(&mut cb).py(),
-        });
-        match raised {
-            Some(e) => Err(e),
-            None => r,
+            let left = budget - total;
+            if ring.batch {
+                let mut b = BatchBuf::default();
+                let n = catch(|| {
+                    rb.consume_ring(idx, left, &mut |_, d| {
+                        b.push(d);
+                        0
+                    })
+                    .py()
+                })?;
+                total += n;
+                if b.len() > 0 {
+                    if let Some(cb) = &ring.callback {
+                        let batch = b.into_py(py, ring.dec.clone())?;
+                        cb.bind(py).call1((batch,))?;
+                    }
+                }
+                continue;
+            }
+            let mut raised: Option<PyErr> = None;
+            let mut stopped = false;
+            let mut cb = |_: usize, data: &[u8]| -> i32 {
+                match deliver(py, ring, view, &self.pending, data) {
+                    Ok(0) => 0,
+                    Ok(v) => {
+                        stopped = true;
+                        v
+                    }
+                    Err(e) => {
+                        raised = Some(e);
+                        -libc::ECANCELED
+                    }
+                }
+            };
+            let r = catch(|| rb.consume_ring(idx, left, &mut cb).py());
+            if let Some(e) = raised {
+                return Err(e);
+            }
+            total += r?;
+            if stopped {
+                break;
+            }
         }
+        Ok(total)
     }
 }
 
@@ -129,33 +137,36 @@ fn busy(py: Python<'_>) -> PyErr {
     )
 }
 
-/// Call one ring's callback with one record. Returns the callback's verdict.
-fn deliver(py: Python<'_>, ring: &Ring, data: &[u8]) -> PyResult<i32> {
-    let arg = match &ring.decode {
-        None => PyBytes::new(py, data).into_any(),
-        Some((shared, type_id)) => {
-            shared.with(py, |o| {
-                let t = Typed {
-                    btf: o.btf(),
-                    type_id: *type_id,
-                    size: data.len(),
-                    what: &ring.what,
-                };
-                t.decode(py, data)
-            })?
-        }
-    };
-    let ret = ring.callback.bind(py).call1((arg,))?;
+/// Interpret a callback's return value: libbpf's 0 continues, non-zero stops (negative
+/// is an error).
+pub fn verdict(ret: &Bound<'_, PyAny>) -> i32 {
     if ret.is_none() {
-        return Ok(0);
+        return 0;
     }
-    // libbpf: 0 continues, non-zero stops (negative is an error).
-    Ok(ret.extract::<i32>().unwrap_or(0))
+    ret.extract::<i32>().unwrap_or(0)
+}
+
+/// Hand one record to its ring's callback (or to the pending queue). Returns the verdict.
+fn deliver(py: Python<'_>, ring: &Ring, view: Option<&Bound<'_, RecordView>>, pending: &Pending, data: &[u8]) -> PyResult<i32> {
+    let Some(cb) = &ring.callback else {
+        let rec = ring.dec.to_py(py, data)?;
+        pending.records.lock().push_back(rec.unbind());
+        return Ok(0);
+    };
+    let cb = cb.bind(py);
+    if !ring.copy {
+        if let Some(v) = view {
+            return with_view(v, data, |mv| Ok(verdict(&cb.call1((mv,))?)));
+        }
+    }
+    let arg = ring.dec.to_py(py, data)?;
+    Ok(verdict(&cb.call1((arg,))?))
 }
 
 #[pymethods]
 impl RingBuffer {
-    /// `RingBuffer(map, callback, *, value_type=None)`; more rings with add().
+    /// `RingBuffer(map=None, callback=None, *, value_type=None, copy=True, batch=False)`;
+    /// more rings with add().
     #[new]
     #[pyo3(signature = (map = None, callback = None, **kwargs))]
     fn new(
@@ -164,12 +175,14 @@ impl RingBuffer {
         callback: Option<Py<PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let mut value_type = None;
+        // The add() keywords; the rest are rbpf_ring_buffer_opts fields.
+        let add_kw = PyDict::new(py);
         let rest = PyDict::new(py);
         if let Some(kw) = kwargs {
             for (k, v) in kw.iter() {
-                if k.extract::<String>()? == "value_type" {
-                    value_type = Some(v);
+                let name: String = k.extract()?;
+                if matches!(name.as_str(), "value_type" | "copy" | "batch") {
+                    add_kw.set_item(k, v)?;
                 } else {
                     rest.set_item(k, v)?;
                 }
@@ -178,47 +191,71 @@ impl RingBuffer {
         let opts: RingBufferOpts = from_kwargs("RingBuffer", Some(&rest))?;
         let core = py.detach(|| catch_core(|| rbpf_core::RingBuffer::new(&opts))).py()?;
         let rb = RingBuffer {
-            core: Mutex::new(Some(core)),
+            core: Mutex::new(Some(Arc::new(Mutex::new(core)))),
             rings: Mutex::new(Vec::new()),
             waiter: Mutex::new(None),
+            view: Mutex::new(None),
+            pending: Pending::default(),
         };
-        match (map, callback) {
-            (Some(m), Some(cb)) => {
-                rb.add(py, m, cb, value_type.as_ref())?;
+        match map {
+            Some(m) => {
+                let get = |k: &str| add_kw.get_item(k);
+                let copy = match get("copy")? {
+                    Some(v) => v.extract()?,
+                    None => true,
+                };
+                let batch = match get("batch")? {
+                    Some(v) => v.extract()?,
+                    None => false,
+                };
+                rb.add(py, m, callback, get("value_type")?.as_ref(), copy, batch)?;
             }
-            (Some(_), None) => return Err(PyTypeError::new_err("RingBuffer(map, callback): callback is missing")),
-            (None, Some(_)) => return Err(PyTypeError::new_err("RingBuffer(map, callback): map is missing")),
-            (None, None) => {}
+            None if callback.is_some() => {
+                return Err(PyTypeError::new_err("RingBuffer(map, callback): map is missing"))
+            }
+            None if !add_kw.is_empty() => {
+                return Err(PyTypeError::new_err("RingBuffer(): value_type, copy and batch need a map"))
+            }
+            None => {}
         }
         Ok(rb)
     }
 
-    /// Add a BPF_MAP_TYPE_RINGBUF map. `callback(record)` gets bytes, or the record
-    /// decoded as `value_type` ("struct event", from the map's object BTF); returning a
-    /// non-zero int stops consumption.
-    #[pyo3(signature = (map, callback, *, value_type = None))]
+    /// Add a BPF_MAP_TYPE_RINGBUF map; returns the ring's index.
+    ///
+    /// `callback(record)` gets bytes, or the record decoded as `value_type` ("struct
+    /// event", from the map's object BTF); a non-zero int return stops consumption.
+    /// `copy=False`: the callback gets a read-only memoryview into the ring, valid only
+    /// during the call (released afterwards). `batch=True`: the callback is called once
+    /// per poll/consume with a RecordBatch of every record this ring had. Without a
+    /// callback, records are kept for `async for rec in rb`.
+    #[pyo3(signature = (map, callback = None, *, value_type = None, copy = true, batch = false))]
     fn add(
         &self,
         py: Python<'_>,
         map: &Bound<'_, Map>,
-        callback: Py<PyAny>,
+        callback: Option<Py<PyAny>>,
         value_type: Option<&Bound<'_, PyAny>>,
+        copy: bool,
+        batch: bool,
     ) -> PyResult<usize> {
-        if !callback.bind(py).is_callable() {
-            return Err(PyTypeError::new_err("RingBuffer callback must be callable"));
-        }
         let m = map.get();
-        let decode = match value_type {
-            Some(t) if !t.is_none() => Some((m.shared().clone(), resolve_type(py, m, t)?)),
-            _ => None,
-        };
+        let dec = Decoder::new(py, m, value_type, format!("ring buffer '{}' record", m.name_str()))?;
+        let callback = callback.filter(|c| !c.is_none(py));
+        check_mode(callback.as_ref(), copy, batch, &dec, py)?;
         let fd = m.shared().with(py, |o| o.maps()[m.idx()].fd().py())?;
-        let mut core = self.core.try_lock().ok_or_else(|| busy(py))?;
-        let rb = core.as_mut().ok_or_else(closed).py()?;
+        let core = self.core()?;
+        if !copy {
+            let mut v = self.view.lock();
+            if v.is_none() {
+                let keep: Arc<dyn std::any::Any + Send + Sync> = core.clone();
+                *v = Some(Py::new(py, RecordView::new(keep))?);
+            }
+        }
+        let mut rb = core.try_lock().ok_or_else(|| busy(py))?;
         let idx = catch(|| rb.add(fd).py())?;
         let mut rings = self.rings.lock();
-        let what = format!("ring buffer '{}' record", m.name_str());
-        let ring = Arc::new(Ring { callback, decode, what });
+        let ring = Arc::new(Ring { callback, dec: Arc::new(dec), copy, batch });
         if idx == rings.len() {
             rings.push(ring);
         } else if idx < rings.len() {
@@ -236,21 +273,8 @@ impl RingBuffer {
     /// Returns the number of records consumed. KeyboardInterrupt interrupts the wait.
     #[pyo3(signature = (timeout_ms = -1), text_signature = "($self, timeout_ms=-1)")]
     fn poll(&self, py: Python<'_>, timeout_ms: Option<i64>) -> PyResult<usize> {
-        let timeout_ms = timeout_ms.unwrap_or(-1);
         let waiter = self.waiter(py)?;
-        let deadline = (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
-        loop {
-            let slice = match deadline {
-                None => SLICE_MS,
-                Some(d) => (d.saturating_duration_since(Instant::now()).as_millis() as u64).min(SLICE_MS),
-            };
-            let w = waiter.clone();
-            let ready = py.detach(move || catch_core(|| w.wait(slice as i32))).py()?;
-            py.check_signals()?;
-            if ready || deadline.is_some_and(|d| Instant::now() >= d) {
-                break;
-            }
-        }
+        crate::events::wait_sliced(py, timeout_ms, &|ms| waiter.wait(ms))?;
         self.drain(py, None)
     }
 
@@ -266,8 +290,8 @@ impl RingBuffer {
 
     /// The epoll fd, for selectors / asyncio (`loop.add_reader(rb.fileno(), rb.consume)`).
     fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
-        let core = self.core.try_lock().ok_or_else(|| busy(py))?;
-        let rb = core.as_ref().ok_or_else(closed).py()?;
+        let core = self.core()?;
+        let rb = core.try_lock().ok_or_else(|| busy(py))?;
         catch(|| Ok(rb.epoll_fd()))
     }
 
@@ -276,12 +300,60 @@ impl RingBuffer {
         self.rings.lock().len()
     }
 
-    /// Close the epoll fd and the rings. Idempotent.
+    /// True once close() was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.core.lock().is_none()
+    }
+
+    /// `async for rec in rb.events()`: the records of the rings added without a
+    /// callback (rings with callbacks keep getting them), waiting on the running asyncio
+    /// loop (add_reader on fileno(), no thread). Ends when the buffer is closed.
+    fn events<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        crate::events::async_iter(slf.py(), slf.clone().into_any())
+    }
+
+    fn __aiter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::events(slf)
+    }
+
+    /// For rbpf._events: consume what is available and return the records waiting for
+    /// `async for` (None once closed).
+    fn _take<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        if self.closed() {
+            return Ok(None);
+        }
+        if self.pending.records.lock().is_empty() {
+            self.drain(py, None)?;
+        }
+        self.pending.take(py).map(Some)
+    }
+
+    /// For rbpf._events: `waker()` is called once by close().
+    fn _add_waker(&self, waker: Py<PyAny>) {
+        self.pending.wakers.lock().push(waker);
+    }
+
+    fn _remove_waker(&self, waker: &Bound<'_, PyAny>) {
+        self.pending.remove_waker(waker);
+    }
+
+    /// Close the epoll fd and the rings (a zero-copy view still alive keeps the mapping
+    /// until it goes). Idempotent.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let core = self.core.try_lock().ok_or_else(|| busy(py))?.take();
+        let core = self.core.lock().take();
+        if core.as_ref().is_some_and(|c| c.is_locked()) {
+            // A poll of this buffer is running (its callback closes it): let it finish.
+            *self.core.lock() = core;
+            return Err(busy(py));
+        }
         self.waiter.lock().take();
+        if let Some(v) = self.view.lock().take() {
+            v.get().release_keep();
+        }
         let rings = std::mem::take(&mut *self.rings.lock());
         drop(rings);
+        self.pending.wake_all(py);
         py.detach(move || {
             catch_core(move || {
                 drop(core);
@@ -304,15 +376,26 @@ impl RingBuffer {
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         if let Some(rings) = self.rings.try_lock() {
             for r in rings.iter() {
-                visit.call(&r.callback)?;
+                if let Some(cb) = &r.callback {
+                    visit.call(cb)?;
+                }
             }
         }
-        Ok(())
+        if let Some(v) = self.view.try_lock() {
+            if let Some(v) = &*v {
+                visit.call(v)?;
+            }
+        }
+        self.pending.traverse(&visit)
     }
 
     fn __clear__(&self) {
         if let Some(mut rings) = self.rings.try_lock() {
             rings.clear();
         }
+        if let Some(mut v) = self.view.try_lock() {
+            v.take();
+        }
+        self.pending.clear();
     }
 }

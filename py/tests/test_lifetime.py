@@ -55,6 +55,7 @@ def test_dropped_handles_release_fds(root):
 
 def test_handles_after_object_close_do_not_crash(root):
     obj = rbpf.Object.open(obj_path("maps"))
+    obj.rodata.target_pid = 4194305  # above PID_MAX_LIMIT: no other process's getpid() fills the ring
     obj.load()
     link = obj.programs["update_maps"].attach()
     m = obj.maps["array_map"]

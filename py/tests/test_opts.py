@@ -55,6 +55,10 @@ def _stub_kwonly(func: str) -> list[str]:
         ("Program.attach_tracepoint", "rbpf_tracepoint_opts"),
         ("Program.attach_raw_tracepoint", "rbpf_raw_tracepoint_opts"),
         ("Program.attach_trace", "rbpf_trace_opts"),
+        ("Map.lookup_batch", "rbpf_map_batch_opts"),
+        ("Map.lookup_and_delete_batch", "rbpf_map_batch_opts"),
+        ("Map.update_batch", "rbpf_map_batch_opts"),
+        ("Map.delete_batch", "rbpf_map_batch_opts"),
     ],
 )
 def test_stub_keywords_match_core(func, c_name):

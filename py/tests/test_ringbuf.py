@@ -230,3 +230,211 @@ def test_syscount_events_decoded(root):
     assert len(got) >= 3
     assert all(e.pid == os.getpid() and e.syscall_id == nr for e in got)
     assert all(e.comm.split(b"\0")[0] for e in got)
+
+
+# ---- async for, zero-copy and batched delivery --------------------------------------
+
+
+def _calls(rec: bytes) -> int:
+    return struct.unpack("=Q", rec)[0]
+
+
+def test_async_for_records(maps_obj):
+    import asyncio
+
+    rb = rbpf.RingBuffer(maps_obj.maps["ringbuf"])  # no callback: records go to `async for`
+
+    async def main() -> list[bytes]:
+        got: list[bytes] = []
+        loop = asyncio.get_running_loop()
+        # Produce from the loop once the iterator is waiting.
+        loop.call_later(0.05, lambda: [os.getpid() for _ in range(3)])
+        async for rec in rb.events():
+            got.append(rec)
+            if len(got) >= 3:
+                break
+        return got
+
+    try:
+        got = asyncio.run(asyncio.wait_for(main(), 5))
+    finally:
+        rb.close()
+    assert len(got) >= 3 and all(isinstance(r, bytes) and len(r) == 8 for r in got)
+    calls = [_calls(r) for r in got]
+    assert calls == sorted(calls)
+
+
+def test_async_for_decoded_and_ends_on_close(maps_obj):
+    import asyncio
+
+    rb = rbpf.RingBuffer(maps_obj.maps["ringbuf"], value_type="__u64")
+
+    async def main() -> list[int]:
+        got: list[int] = []
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, os.getpid)
+        loop.call_later(0.5, rb.close)  # ends the iteration instead of hanging
+
+        async for v in rb:  # __aiter__
+            got.append(v)
+        return got
+
+    got = asyncio.run(asyncio.wait_for(main(), 5))
+    assert got and all(isinstance(v, int) and v >= 1 for v in got)
+    assert rb.closed
+
+
+def test_async_for_keeps_loop_responsive(maps_obj):
+    import asyncio
+
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def main() -> None:
+        t = asyncio.create_task(ticker())
+        produced = False
+
+        def produce() -> None:
+            nonlocal produced
+            produced = True
+            os.getpid()
+
+        with rbpf.RingBuffer(maps_obj.maps["ringbuf"]) as rb:
+            asyncio.get_running_loop().call_later(0.3, produce)
+            async for _ in rb.events():
+                if produced:
+                    break
+        t.cancel()
+
+    asyncio.run(asyncio.wait_for(main(), 5))
+    assert ticks >= 10  # the loop kept running while the iterator waited
+
+
+def test_async_for_reraises_callback_exception(maps_obj, root):
+    import asyncio
+
+    # Two rings: one with a failing callback, one feeding `async for`.
+    with rbpf.Object.open(obj_path("maps")) as other:
+        other.rodata.target_pid = os.getpid()
+        other.load()
+        rb = rbpf.RingBuffer()
+
+        def boom(rec: bytes) -> None:
+            raise RuntimeError("callback failed")
+
+        rb.add(maps_obj.maps["ringbuf"], boom)
+        rb.add(other.maps["ringbuf"])
+
+        async def main() -> None:
+            asyncio.get_running_loop().call_later(0.05, os.getpid)
+            async for _ in rb.events():
+                pass
+
+        with other.attach_all():
+            with pytest.raises(RuntimeError, match="callback failed"):
+                asyncio.run(asyncio.wait_for(main(), 5))
+        rb.close()
+
+
+def test_zero_copy_view_is_invalidated(maps_obj):
+    kept: list[memoryview] = []
+    seen: list[bytes] = []
+
+    def cb(view: memoryview) -> None:
+        assert isinstance(view, memoryview) and view.readonly
+        seen.append(bytes(view))
+        assert view.nbytes == 8 and _calls(view.tobytes()) >= 1
+        kept.append(view)
+
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], cb, copy=False) as rb:
+        os.getpid()
+        os.getpid()
+        assert rb.poll(1000) >= 2
+    assert len(kept) >= 2 and len(seen) == len(kept)
+    with pytest.raises(ValueError, match="released"):
+        bytes(kept[0])
+    with pytest.raises(ValueError):
+        kept[0][0]
+    calls = [_calls(b) for b in seen]
+    assert calls == sorted(calls)
+
+
+def test_zero_copy_escaped_slice_is_an_error(maps_obj):
+    escaped: list[memoryview] = []
+
+    def cb(view: memoryview) -> None:
+        escaped.append(view[0:4])  # a derived view outliving the callback
+
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], cb, copy=False) as rb:
+        os.getpid()
+        with pytest.raises(BufferError, match="outlived"):
+            rb.poll(1000)
+    # The escaped view still reads mapped memory (kept alive), never freed memory.
+    assert len(bytes(escaped[0])) == 4
+    escaped.clear()
+
+
+def test_zero_copy_mode_checks(maps_obj):
+    m = maps_obj.maps["ringbuf"]
+    with pytest.raises(ValueError, match="value_type"):
+        rbpf.RingBuffer(m, print, copy=False, value_type="__u64")
+    with pytest.raises(ValueError, match="batch"):
+        rbpf.RingBuffer(m, print, copy=False, batch=True)
+    with pytest.raises(ValueError, match="callback"):
+        rbpf.RingBuffer(m, batch=True)
+    with pytest.raises(TypeError):
+        rbpf.RingBuffer(m, print, no_such_option=1)
+
+
+def test_batch_delivery(maps_obj):
+    batches: list[rbpf.RecordBatch] = []
+    singles: list[bytes] = []
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], batches.append, batch=True) as rb:
+        for _ in range(50):
+            os.getpid()
+        n = rb.poll(1000)
+        n += rb.consume()
+    assert n >= 50
+    assert 1 <= len(batches) <= 2  # one call per drain, not per record
+    b = batches[0]
+    assert isinstance(b, rbpf.RecordBatch)
+    import collections.abc
+
+    assert isinstance(b, collections.abc.Sequence)
+    assert len(b) >= 50 and b.record_size == 8
+    assert len(b.data) == 8 * len(b)
+    recs = list(b)
+    assert recs == b.tolist() and all(isinstance(r, bytes) for r in recs)
+    assert b[-1] == recs[-1] and b[0] == b.data[:8]
+    with pytest.raises(IndexError):
+        b[len(b)]
+    calls = [c for (c,) in struct.iter_unpack("=Q", b.data)]
+    assert calls == [_calls(r) for r in recs] and calls == sorted(calls)
+    singles = [r for bb in batches for r in bb]
+    assert len(singles) == n
+
+
+def test_batch_delivery_decoded(maps_obj):
+    batches: list[rbpf.RecordBatch] = []
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], batches.append, batch=True, value_type="__u64") as rb:
+        for _ in range(5):
+            os.getpid()
+        rb.poll(1000)
+    vals = [v for b in batches for v in b]
+    assert len(vals) >= 5 and all(isinstance(v, int) for v in vals)
+    assert vals == sorted(vals)
+
+
+def test_batch_callback_exception_is_reraised(maps_obj):
+    def cb(batch: rbpf.RecordBatch) -> None:
+        raise KeyError("batch boom")
+
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], cb, batch=True) as rb:
+        os.getpid()
+        with pytest.raises(KeyError, match="batch boom"):
+            rb.poll(1000)

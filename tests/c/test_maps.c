@@ -566,7 +566,10 @@ KTEST(pin_by_name_reuse_and_mismatch)
 
 	/* Replace the pin with a map of another size: the next load is refused, naming it. */
 	unlink(pin_file("pinned_map"));
-	struct rbpf_object *other = CHECK_PTR(rbpf_object_open_file(bpf_obj_path("pinned"), NULL));
+	struct rbpf_object *other = CHECK_PTR(rbpf_object_open_file(bpf_obj_path("pinned"), &opts));
+	/* no auto-pinning for this one: clearing the pin path turns LIBBPF_PIN_BY_NAME off */
+	CHECK_OK(rbpf_map_set_pin_path(map_of(other, "pinned_map"), NULL));
+	CHECK(rbpf_map_pin_path(map_of(other, "pinned_map")) == NULL);
 	CHECK_OK(rbpf_map_set_max_entries(map_of(other, "private_map"), 8));
 	CHECK_OK(rbpf_object_load(other));
 	CHECK_OK(rbpf_map_pin(map_of(other, "private_map"), pin_file("pinned_map")));

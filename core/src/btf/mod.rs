@@ -29,8 +29,6 @@ mod vmlinux;
 pub mod value;
 
 #[cfg(test)]
-mod difftest;
-#[cfg(test)]
 mod tests;
 
 use crate::{bail, Error, Result};
@@ -388,7 +386,6 @@ pub struct Type<'a> {
     btf: &'a Btf,
     id: u32,
     kind: Kind,
-    name: &'a str,
     name_off: u32,
     info: u32,
     size_type: u32,
@@ -398,7 +395,7 @@ pub struct Type<'a> {
 
 impl fmt::Debug for Type<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {} '{}'", self.id, self.kind.name().to_uppercase(), self.name)?;
+        write!(f, "[{}] {} '{}'", self.id, self.kind.name().to_uppercase(), self.name())?;
         if self.kind.has_size() {
             write!(f, " size={}", self.size_type)?;
         } else if self.kind.has_type() {
@@ -419,14 +416,15 @@ impl<'a> Type<'a> {
         self.kind
     }
     /// The type's name ("" when anonymous).
+    /// Decoded on each call (most type visits never look at the name).
     pub fn name(&self) -> &'a str {
-        self.name
+        self.btf.str_or_empty(self.name_off)
     }
     pub fn name_off(&self) -> u32 {
         self.name_off
     }
     pub fn is_anon(&self) -> bool {
-        self.name.is_empty()
+        self.name().is_empty()
     }
     /// The BTF this type is defined in (the base, for base ids of a split BTF).
     pub fn btf(&self) -> &'a Btf {
@@ -798,7 +796,7 @@ impl Btf {
     pub fn type_by_id(&self, id: u32) -> Result<Type<'_>> {
         if id < self.start_id {
             if id == 0 {
-                return Ok(Type { btf: self, id: 0, kind: Kind::Void, name: "", name_off: 0, info: 0, size_type: 0, extra: &[] });
+                return Ok(Type { btf: self, id: 0, kind: Kind::Void, name_off: 0, info: 0, size_type: 0, extra: &[] });
             }
             return match &self.base {
                 Some(b) => b.type_by_id(id),
@@ -817,7 +815,7 @@ impl Btf {
         let kind = Kind::from_u32((info >> 24) & 0x1f).unwrap_or(Kind::Void);
         let elen = kind.extra_len(info & 0xffff);
         let extra = types.get(off + 12..off + 12 + elen).unwrap_or(&[]);
-        Ok(Type { btf: self, id, kind, name: self.str_or_empty(name_off), name_off, info, size_type, extra })
+        Ok(Type { btf: self, id, kind, name_off, info, size_type, extra })
     }
 
     /// Iterate over every type id defined here and in the base (1..type_cnt).
@@ -1031,7 +1029,7 @@ impl Btf {
                     id = a.elem_type;
                     continue;
                 }
-                k => bail!(libc::EINVAL, "btf: type [{orig}]: {k} '{}' has no size", t.name),
+                k => bail!(libc::EINVAL, "btf: type [{orig}]: {k} '{}' has no size", t.name()),
             };
             let total = nelems * size as u64;
             if total > u32::MAX as u64 {
@@ -1074,7 +1072,7 @@ impl Btf {
                 }
                 max
             }
-            k => bail!(libc::EINVAL, "btf: type [{id}]: {k} '{}' has no alignment", t.name),
+            k => bail!(libc::EINVAL, "btf: type [{id}]: {k} '{}' has no alignment", t.name()),
         })
     }
 
@@ -1121,7 +1119,7 @@ impl Btf {
     fn expect_kind(&self, id: u32, kind: Kind) -> Result<Type<'_>> {
         let t = self.type_by_id(id)?;
         if t.kind != kind {
-            bail!(libc::EINVAL, "btf: type [{id}] '{}' is {}, expected {}", t.name, t.kind, kind);
+            bail!(libc::EINVAL, "btf: type [{id}] '{}' is {}, expected {}", t.name(), t.kind, kind);
         }
         Ok(t)
     }
@@ -1137,7 +1135,7 @@ impl Btf {
     pub fn set_datasec_var(&mut self, datasec_id: u32, idx: usize, offset: u32, size: u32) -> Result<()> {
         let t = self.expect_kind(datasec_id, Kind::Datasec)?;
         if idx >= t.vlen() as usize {
-            bail!(libc::EINVAL, "btf: DATASEC '{}' has no entry {idx}", t.name);
+            bail!(libc::EINVAL, "btf: DATASEC '{}' has no entry {idx}", t.name());
         }
         let pos = self.own_type_pos(datasec_id)? + 12 + idx * 12;
         self.write32(pos + 4, offset)?;
@@ -1194,11 +1192,11 @@ impl Btf {
                 if linkage == BTF_VAR_STATIC || linkage == BTF_VAR_GLOBAL_EXTERN {
                     continue;
                 }
-                let Some(s) = sym(var.name) else {
+                let Some(s) = sym(var.name()) else {
                     bail!(
                         libc::ENOENT,
                         "btf: sec '{datasec_name}': failed to find corresponding ELF symbol for var '{}'",
-                        var.name
+                        var.name()
                     );
                 };
                 if fix_offsets {

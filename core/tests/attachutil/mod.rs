@@ -301,3 +301,9 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
     static M: std::sync::Mutex<()> = std::sync::Mutex::new(());
     M.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+/// Wait after a detach before checking that nothing counts any more: a child another test
+/// thread is forking at that moment holds a copy of the link fd until its exec closes it.
+pub fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(150));
+}

@@ -46,7 +46,7 @@ pub fn target_btf() -> Arc<Btf> {
 }
 
 /// Largest type decoded over a zero buffer (bigger types are described only).
-pub const DECODE_LIMIT: u32 = 1 << 16;
+pub const DECODE_LIMIT: u32 = 512;
 
 /// Walk one type the way the bindings do: every accessor, describe, resolve_size, and
 /// a decode + int_widths + encode round trip over a zero buffer when the size is sane.

@@ -10,7 +10,7 @@
             ...
 
 Names follow libbpf (see API.md): ``Object``, ``Program``, ``Map``, ``Link``,
-``RingBuffer``; errors are ``BpfError`` (an ``OSError``) and ``VerifierError``; the
+``RingBuffer``, ``PerfBuffer``; errors are ``BpfError`` (an ``OSError``) and ``VerifierError``; the
 library's messages go to ``logging.getLogger("rbpf")``.
 """
 
@@ -23,12 +23,15 @@ from ._errors import BpfError, VerifierError
 from ._types import LinkSet
 from . import _rbpf
 from ._rbpf import (
+    BatchCursor,
     Btf,
     GlobalData,
     Link,
     Map,
     Object,
+    PerfBuffer,
     Program,
+    RecordBatch,
     RingBuffer,
     Struct,
     num_possible_cpus,
@@ -39,6 +42,7 @@ from ._rbpf import (
 globals().update({k: v for k, v in vars(_rbpf).items() if k.startswith(("BPF_", "XDP_"))})
 
 _abc.MutableMapping.register(Map)
+_abc.Sequence.register(RecordBatch)
 
 __version__: str = _rbpf.__version__
 
@@ -50,6 +54,9 @@ __all__ = [
     "Link",
     "LinkSet",
     "RingBuffer",
+    "PerfBuffer",
+    "RecordBatch",
+    "BatchCursor",
     "GlobalData",
     "Struct",
     "BpfError",
