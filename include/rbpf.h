@@ -41,6 +41,51 @@
 #define rbpf_netfilter_opts__last_field flags
 
 /**
+ * `attach_point` of `rbpf_tc_hook` and `rbpf_program_attach_tc`: ingress.
+ */
+#define RBPF_TC_INGRESS (1 << 0)
+
+/**
+ * `attach_point`: egress.
+ */
+#define RBPF_TC_EGRESS (1 << 1)
+
+/**
+ * `attach_point`: a custom parent (`rbpf_tc_hook.parent`).
+ */
+#define RBPF_TC_CUSTOM (1 << 2)
+
+/**
+ * `attach_point`: the qdisc named by `rbpf_tc_hook.qdisc` / `.handle`.
+ */
+#define RBPF_TC_QDISC (1 << 3)
+
+/**
+ * `rbpf_tc_opts.flags`: replace an existing filter with the same handle and priority.
+ */
+#define RBPF_TC_F_REPLACE (1 << 0)
+
+/**
+ * `attach_mode` of the uprobe / kprobe options: the best the kernel has.
+ */
+#define RBPF_PROBE_ATTACH_MODE_DEFAULT 0
+
+/**
+ * `attach_mode`: tracefs `uprobe_events` / `kprobe_events`.
+ */
+#define RBPF_PROBE_ATTACH_MODE_LEGACY 1
+
+/**
+ * `attach_mode`: `perf_event_open` + `PERF_EVENT_IOC_SET_BPF`.
+ */
+#define RBPF_PROBE_ATTACH_MODE_PERF 2
+
+/**
+ * `attach_mode`: a BPF perf link.
+ */
+#define RBPF_PROBE_ATTACH_MODE_LINK 3
+
+/**
  * Message levels, as libbpf's `enum libbpf_print_level`.
  */
 enum rbpf_print_level {
@@ -107,6 +152,491 @@ struct rbpf_ring_buffer;
  * `rbpf_user_ring_buffer_free`. One producer: use it from one thread at a time.
  */
 struct rbpf_user_ring_buffer;
+
+/**
+ * Options for attaching a uprobe / uretprobe (libbpf's `bpf_uprobe_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_uprobe_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_uprobe_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Offset of the USDT-style semaphore (reference counter) in the file; the kernel
+     * increments it while the probe is attached.
+     */
+    size_t ref_ctr_offset;
+    /**
+     * Value returned by bpf_get_attach_cookie() in the program.
+     */
+    uint64_t bpf_cookie;
+    /**
+     * Attach to the function's return (uretprobe).
+     */
+    bool retprobe;
+    /**
+     * Function to probe ("func" or "func@VERSION"); the offset argument is then added to
+     * the function's address.
+     */
+    const char *func_name;
+    /**
+     * RBPF_PROBE_ATTACH_MODE_DEFAULT (0), _LEGACY (1), _PERF (2) or _LINK (3).
+     */
+    uint32_t attach_mode;
+    /**
+     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
+     */
+    uint8_t _reserved[4];
+};
+
+/**
+ * Options for a uprobe.multi link (libbpf's `bpf_uprobe_multi_opts`); the arrays
+ * (syms, offsets, ref_ctr_offsets, cookies) are passed beside them.
+ *
+ * Declare with `RBPF_OPTS(rbpf_uprobe_multi_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_uprobe_multi_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Attach to the functions' returns.
+     */
+    bool retprobe;
+    /**
+     * Session mode (entry and return in one program; BPF_TRACE_UPROBE_SESSION).
+     */
+    bool session;
+    /**
+     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
+     */
+    uint8_t _reserved[6];
+};
+
+/**
+ * Options for attaching to a USDT probe (libbpf's `bpf_usdt_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_usdt_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_usdt_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Value returned by bpf_usdt_cookie() in the program.
+     */
+    uint64_t usdt_cookie;
+};
+
+/**
+ * Options for attaching a kprobe / kretprobe (libbpf's `bpf_kprobe_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_kprobe_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_kprobe_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Value returned by bpf_get_attach_cookie() in the program.
+     */
+    uint64_t bpf_cookie;
+    /**
+     * Offset within the function (or the raw address when no function is given).
+     */
+    size_t offset;
+    /**
+     * Attach to the function's return (kretprobe).
+     */
+    bool retprobe;
+    /**
+     * RBPF_PROBE_ATTACH_MODE_DEFAULT (0), _LEGACY (1), _PERF (2) or _LINK (3).
+     */
+    uint32_t attach_mode;
+};
+
+/**
+ * Options for attaching to a system call's kernel entry (libbpf's `bpf_ksyscall_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_ksyscall_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_ksyscall_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Value returned by bpf_get_attach_cookie() in the program.
+     */
+    uint64_t bpf_cookie;
+    /**
+     * Attach to the system call's return.
+     */
+    bool retprobe;
+    /**
+     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
+     */
+    uint8_t _reserved[7];
+};
+
+/**
+ * Options for a kprobe.multi link (libbpf's `bpf_kprobe_multi_opts`); the arrays
+ * (syms, addrs, cookies) are passed beside them.
+ *
+ * Declare with `RBPF_OPTS(rbpf_kprobe_multi_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_kprobe_multi_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Attach to the functions' returns.
+     */
+    bool retprobe;
+    /**
+     * Session mode (BPF_TRACE_KPROBE_SESSION).
+     */
+    bool session;
+    /**
+     * Fail when the pattern matches more than one symbol.
+     */
+    bool unique_match;
+    /**
+     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
+     */
+    uint8_t _reserved[5];
+};
+
+/**
+ * Options for a tcx link (libbpf's `bpf_tcx_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_tcx_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_tcx_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
+     */
+    uint32_t flags;
+    /**
+     * Program or link fd to order against.
+     */
+    uint32_t relative_fd;
+    /**
+     * Program or link id to order against (with BPF_F_ID).
+     */
+    uint32_t relative_id;
+    /**
+     * Fail with ESTALE unless the attachment list has this revision (0: any).
+     */
+    uint64_t expected_revision;
+};
+
+/**
+ * Options for a netkit link (libbpf's `bpf_netkit_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_netkit_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_netkit_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
+     */
+    uint32_t flags;
+    /**
+     * Program or link fd to order against.
+     */
+    uint32_t relative_fd;
+    /**
+     * Program or link id to order against (with BPF_F_ID).
+     */
+    uint32_t relative_id;
+    /**
+     * Fail with ESTALE unless the attachment list has this revision (0: any).
+     */
+    uint64_t expected_revision;
+};
+
+/**
+ * Options for attaching to a cgroup (libbpf's `bpf_cgroup_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_cgroup_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_cgroup_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
+     */
+    uint32_t flags;
+    /**
+     * Program or link fd to order against.
+     */
+    uint32_t relative_fd;
+    /**
+     * Program or link id to order against (with BPF_F_ID).
+     */
+    uint32_t relative_id;
+    /**
+     * Fail with ESTALE unless the attachment list has this revision (0: any).
+     */
+    uint64_t expected_revision;
+};
+
+/**
+ * Options for an iterator link (libbpf's `bpf_iter_attach_opts`; the fields of
+ * `union bpf_iter_link_info` are given directly, 0 = unset).
+ *
+ * Declare with `RBPF_OPTS(rbpf_iter_attach_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_iter_attach_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Map to iterate (bpf_map_elem iterators).
+     */
+    uint32_t map_fd;
+    /**
+     * Cgroup to iterate (cgroup iterators).
+     */
+    uint32_t cgroup_fd;
+    /**
+     * Cgroup walk order (BPF_CGROUP_ITER_*).
+     */
+    uint32_t order;
+    /**
+     * Task iterators: one thread.
+     */
+    uint32_t tid;
+    /**
+     * Task iterators: one process.
+     */
+    uint32_t pid;
+    /**
+     * Task iterators: a process given by pidfd.
+     */
+    uint32_t pid_fd;
+};
+
+/**
+ * Options for attaching to a perf event fd (libbpf's `bpf_perf_event_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_perf_event_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_perf_event_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Value returned by bpf_get_attach_cookie() in the program.
+     */
+    uint64_t bpf_cookie;
+    /**
+     * Use PERF_EVENT_IOC_SET_BPF even when BPF perf links exist.
+     */
+    bool force_ioctl_attach;
+    /**
+     * Do not PERF_EVENT_IOC_ENABLE the event (ioctl mode only).
+     */
+    bool dont_enable;
+    /**
+     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
+     */
+    uint8_t _reserved[6];
+};
+
+/**
+ * Options for a netfilter link (libbpf's `bpf_netfilter_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_netfilter_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_netfilter_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Protocol family (NFPROTO_IPV4, ...).
+     */
+    uint32_t pf;
+    /**
+     * Hook number (NF_INET_PRE_ROUTING, ...).
+     */
+    uint32_t hooknum;
+    /**
+     * Priority among the hook's functions.
+     */
+    int32_t priority;
+    /**
+     * BPF_F_NETFILTER_IP_DEFRAG.
+     */
+    uint32_t flags;
+};
+
+/**
+ * A TC hook: an interface and direction (libbpf's `bpf_tc_hook`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_tc_hook, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_tc_hook {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Interface index (> 0).
+     */
+    int32_t ifindex;
+    /**
+     * RBPF_TC_INGRESS (1), RBPF_TC_EGRESS (2), both (3), RBPF_TC_CUSTOM (4).
+     */
+    uint32_t attach_point;
+    /**
+     * Parent handle for RBPF_TC_CUSTOM.
+     */
+    uint32_t parent;
+    /**
+     * Qdisc handle (RBPF_TC_QDISC).
+     */
+    uint32_t handle;
+    /**
+     * Qdisc kind for RBPF_TC_QDISC (default "clsact").
+     */
+    const char *qdisc;
+};
+
+/**
+ * A cls_bpf filter on a TC hook (libbpf's `bpf_tc_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_tc_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_tc_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Program fd to attach (attach only).
+     */
+    int32_t prog_fd;
+    /**
+     * RBPF_TC_F_REPLACE to replace an existing filter with the same handle/priority.
+     */
+    uint32_t flags;
+    /**
+     * Program id (output of attach and query).
+     */
+    uint32_t prog_id;
+    /**
+     * Filter handle (default 1 on attach; output).
+     */
+    uint32_t handle;
+    /**
+     * Filter priority (default 1 on attach, ≤ 65535; output).
+     */
+    uint32_t priority;
+    /**
+     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
+     */
+    uint8_t _reserved[4];
+};
+
+/**
+ * Options for XDP over netlink (libbpf's `bpf_xdp_attach_opts`).
+ *
+ * Declare with `RBPF_OPTS(rbpf_xdp_attach_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_xdp_attach_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Replace only if this program is the one attached (adds XDP_FLAGS_REPLACE).
+     */
+    int32_t old_prog_fd;
+    /**
+     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
+     */
+    uint8_t _reserved[4];
+};
+
+/**
+ * Results of an XDP query over netlink (libbpf's `bpf_xdp_query_opts`; all outputs).
+ *
+ * Declare with `RBPF_OPTS(rbpf_xdp_query_opts, name, .field = value, ...)`, which zeroes the
+ * struct and sets `sz`. NULL means every default.
+ */
+struct rbpf_xdp_query_opts {
+    /**
+     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
+     */
+    size_t sz;
+    /**
+     * Id of the program attached in the mode asked for (or the only one).
+     */
+    uint32_t prog_id;
+    /**
+     * Driver-mode program id.
+     */
+    uint32_t drv_prog_id;
+    /**
+     * Offloaded program id.
+     */
+    uint32_t hw_prog_id;
+    /**
+     * Generic (skb) mode program id.
+     */
+    uint32_t skb_prog_id;
+    /**
+     * XDP_ATTACHED_NONE (0), _DRV (1), _SKB (2), _HW (3) or _MULTI (4).
+     */
+    uint32_t attach_mode;
+    /**
+     * NETDEV_XDP_ACT_* feature bits of the device (0 when unknown).
+     */
+    uint64_t feature_flags;
+    /**
+     * Max zero-copy segments (0 when unknown).
+     */
+    uint32_t xdp_zc_max_segs;
+    /**
+     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
+     */
+    uint8_t _reserved[4];
+};
 
 /**
  * Options for creating a user ring buffer producer (libbpf's `user_ring_buffer_opts`).
@@ -286,491 +816,6 @@ struct rbpf_ring_buffer_opts {
     size_t sz;
 };
 
-/**
- * Options for attaching a uprobe / uretprobe (libbpf's `bpf_uprobe_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_uprobe_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_uprobe_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Offset of the USDT-style semaphore (reference counter) in the file; the kernel
-     * increments it while the probe is attached.
-     */
-    size_t ref_ctr_offset;
-    /**
-     * Value returned by bpf_get_attach_cookie() in the program.
-     */
-    uint64_t bpf_cookie;
-    /**
-     * Attach to the function's return (uretprobe).
-     */
-    bool retprobe;
-    /**
-     * Function to probe ("func" or "func@VERSION"); the offset argument is then added to
-     * the function's address.
-     */
-    const char *func_name;
-    /**
-     * RBPF_PROBE_ATTACH_MODE_DEFAULT (0), _LEGACY (1), _PERF (2) or _LINK (3).
-     */
-    uint32_t attach_mode;
-    /**
-     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
-     */
-    uint8_t _reserved[4];
-};
-
-/**
- * Options for a uprobe.multi link (libbpf's `bpf_uprobe_multi_opts`); the arrays
- * (syms, offsets, ref_ctr_offsets, cookies) are passed beside them.
- *
- * Declare with `RBPF_OPTS(rbpf_uprobe_multi_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_uprobe_multi_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Attach to the functions' returns.
-     */
-    bool retprobe;
-    /**
-     * Session mode (entry and return in one program; BPF_TRACE_UPROBE_SESSION).
-     */
-    bool session;
-    /**
-     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
-     */
-    uint8_t _reserved[6];
-};
-
-/**
- * Options for attaching to a USDT probe (libbpf's `bpf_usdt_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_usdt_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_usdt_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Value returned by bpf_usdt_cookie() in the program.
-     */
-    uint64_t usdt_cookie;
-};
-
-/**
- * Options for attaching a kprobe / kretprobe (libbpf's `bpf_kprobe_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_kprobe_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_kprobe_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Value returned by bpf_get_attach_cookie() in the program.
-     */
-    uint64_t bpf_cookie;
-    /**
-     * Offset within the function (or the raw address when no function is given).
-     */
-    size_t offset;
-    /**
-     * Attach to the function's return (kretprobe).
-     */
-    bool retprobe;
-    /**
-     * RBPF_PROBE_ATTACH_MODE_DEFAULT (0), _LEGACY (1), _PERF (2) or _LINK (3).
-     */
-    uint32_t attach_mode;
-};
-
-/**
- * Options for a kprobe.multi link (libbpf's `bpf_kprobe_multi_opts`); the arrays
- * (syms, addrs, cookies) are passed beside them.
- *
- * Declare with `RBPF_OPTS(rbpf_kprobe_multi_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_kprobe_multi_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Attach to the functions' returns.
-     */
-    bool retprobe;
-    /**
-     * Session mode (BPF_TRACE_KPROBE_SESSION).
-     */
-    bool session;
-    /**
-     * Fail when the pattern matches more than one symbol.
-     */
-    bool unique_match;
-    /**
-     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
-     */
-    uint8_t _reserved[5];
-};
-
-/**
- * Options for attaching to a system call's kernel entry (libbpf's `bpf_ksyscall_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_ksyscall_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_ksyscall_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Value returned by bpf_get_attach_cookie() in the program.
-     */
-    uint64_t bpf_cookie;
-    /**
-     * Attach to the system call's return.
-     */
-    bool retprobe;
-    /**
-     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
-     */
-    uint8_t _reserved[7];
-};
-
-/**
- * Options for attaching to a perf event fd (libbpf's `bpf_perf_event_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_perf_event_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_perf_event_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Value returned by bpf_get_attach_cookie() in the program.
-     */
-    uint64_t bpf_cookie;
-    /**
-     * Use PERF_EVENT_IOC_SET_BPF even when BPF perf links exist.
-     */
-    bool force_ioctl_attach;
-    /**
-     * Do not PERF_EVENT_IOC_ENABLE the event (ioctl mode only).
-     */
-    bool dont_enable;
-    /**
-     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
-     */
-    uint8_t _reserved[6];
-};
-
-/**
- * Options for attaching to a cgroup (libbpf's `bpf_cgroup_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_cgroup_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_cgroup_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
-     */
-    uint32_t flags;
-    /**
-     * Program or link fd to order against.
-     */
-    uint32_t relative_fd;
-    /**
-     * Program or link id to order against (with BPF_F_ID).
-     */
-    uint32_t relative_id;
-    /**
-     * Fail with ESTALE unless the attachment list has this revision (0: any).
-     */
-    uint64_t expected_revision;
-};
-
-/**
- * Options for a tcx link (libbpf's `bpf_tcx_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_tcx_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_tcx_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
-     */
-    uint32_t flags;
-    /**
-     * Program or link fd to order against.
-     */
-    uint32_t relative_fd;
-    /**
-     * Program or link id to order against (with BPF_F_ID).
-     */
-    uint32_t relative_id;
-    /**
-     * Fail with ESTALE unless the attachment list has this revision (0: any).
-     */
-    uint64_t expected_revision;
-};
-
-/**
- * Options for a netkit link (libbpf's `bpf_netkit_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_netkit_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_netkit_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK ordering flags.
-     */
-    uint32_t flags;
-    /**
-     * Program or link fd to order against.
-     */
-    uint32_t relative_fd;
-    /**
-     * Program or link id to order against (with BPF_F_ID).
-     */
-    uint32_t relative_id;
-    /**
-     * Fail with ESTALE unless the attachment list has this revision (0: any).
-     */
-    uint64_t expected_revision;
-};
-
-/**
- * Options for XDP over netlink (libbpf's `bpf_xdp_attach_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_xdp_attach_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_xdp_attach_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Replace only if this program is the one attached (adds XDP_FLAGS_REPLACE).
-     */
-    int32_t old_prog_fd;
-    /**
-     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
-     */
-    uint8_t _reserved[4];
-};
-
-/**
- * Results of an XDP query over netlink (libbpf's `bpf_xdp_query_opts`; all outputs).
- *
- * Declare with `RBPF_OPTS(rbpf_xdp_query_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_xdp_query_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Id of the program attached in the mode asked for (or the only one).
-     */
-    uint32_t prog_id;
-    /**
-     * Driver-mode program id.
-     */
-    uint32_t drv_prog_id;
-    /**
-     * Offloaded program id.
-     */
-    uint32_t hw_prog_id;
-    /**
-     * Generic (skb) mode program id.
-     */
-    uint32_t skb_prog_id;
-    /**
-     * XDP_ATTACHED_NONE (0), _DRV (1), _SKB (2), _HW (3) or _MULTI (4).
-     */
-    uint32_t attach_mode;
-    /**
-     * NETDEV_XDP_ACT_* feature bits of the device (0 when unknown).
-     */
-    uint64_t feature_flags;
-    /**
-     * Max zero-copy segments (0 when unknown).
-     */
-    uint32_t xdp_zc_max_segs;
-    /**
-     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
-     */
-    uint8_t _reserved[4];
-};
-
-/**
- * A TC hook: an interface and direction (libbpf's `bpf_tc_hook`).
- *
- * Declare with `RBPF_OPTS(rbpf_tc_hook, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_tc_hook {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Interface index (> 0).
-     */
-    int32_t ifindex;
-    /**
-     * RBPF_TC_INGRESS (1), RBPF_TC_EGRESS (2), both (3), RBPF_TC_CUSTOM (4).
-     */
-    uint32_t attach_point;
-    /**
-     * Parent handle for RBPF_TC_CUSTOM.
-     */
-    uint32_t parent;
-    /**
-     * Qdisc handle (RBPF_TC_QDISC).
-     */
-    uint32_t handle;
-    /**
-     * Qdisc kind for RBPF_TC_QDISC (default "clsact").
-     */
-    const char *qdisc;
-};
-
-/**
- * A cls_bpf filter on a TC hook (libbpf's `bpf_tc_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_tc_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_tc_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Program fd to attach (attach only).
-     */
-    int32_t prog_fd;
-    /**
-     * RBPF_TC_F_REPLACE to replace an existing filter with the same handle/priority.
-     */
-    uint32_t flags;
-    /**
-     * Program id (output of attach and query).
-     */
-    uint32_t prog_id;
-    /**
-     * Filter handle (default 1 on attach; output).
-     */
-    uint32_t handle;
-    /**
-     * Filter priority (default 1 on attach, ≤ 65535; output).
-     */
-    uint32_t priority;
-    /**
-     * Tail padding to a multiple of 8 bytes; must stay zero (`RBPF_OPTS` zeroes it).
-     */
-    uint8_t _reserved[4];
-};
-
-/**
- * Options for an iterator link (libbpf's `bpf_iter_attach_opts`; the fields of
- * `union bpf_iter_link_info` are given directly, 0 = unset).
- *
- * Declare with `RBPF_OPTS(rbpf_iter_attach_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_iter_attach_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Map to iterate (bpf_map_elem iterators).
-     */
-    uint32_t map_fd;
-    /**
-     * Cgroup to iterate (cgroup iterators).
-     */
-    uint32_t cgroup_fd;
-    /**
-     * Cgroup walk order (BPF_CGROUP_ITER_*).
-     */
-    uint32_t order;
-    /**
-     * Task iterators: one thread.
-     */
-    uint32_t tid;
-    /**
-     * Task iterators: one process.
-     */
-    uint32_t pid;
-    /**
-     * Task iterators: a process given by pidfd.
-     */
-    uint32_t pid_fd;
-};
-
-/**
- * Options for a netfilter link (libbpf's `bpf_netfilter_opts`).
- *
- * Declare with `RBPF_OPTS(rbpf_netfilter_opts, name, .field = value, ...)`, which zeroes the
- * struct and sets `sz`. NULL means every default.
- */
-struct rbpf_netfilter_opts {
-    /**
-     * Size of this struct in bytes (`sizeof`), set by `RBPF_OPTS`.
-     */
-    size_t sz;
-    /**
-     * Protocol family (NFPROTO_IPV4, ...).
-     */
-    uint32_t pf;
-    /**
-     * Hook number (NF_INET_PRE_ROUTING, ...).
-     */
-    uint32_t hooknum;
-    /**
-     * Priority among the hook's functions.
-     */
-    int32_t priority;
-    /**
-     * BPF_F_NETFILTER_IP_DEFRAG.
-     */
-    uint32_t flags;
-};
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -810,6 +855,274 @@ const char *rbpf_version_string(void);
  */
 int rbpf_test_panic(void);
 #endif
+
+/**
+ * Attach a uprobe (or a uretprobe with `retprobe`) at `func_offset` of `binary_path`
+ * (a path, or a name resolved like libbpf: /proc/PID/maps when `pid` > 0,
+ * LD_LIBRARY_PATH / PATH, ld.so.cache, standard directories). `pid`: -1 every process,
+ * 0 the calling one. A new link, or NULL with errno.
+ */
+struct rbpf_link *rbpf_program_attach_uprobe(const struct rbpf_program *prog,
+                                             bool retprobe,
+                                             int pid,
+                                             const char *binary_path,
+                                             size_t func_offset);
+
+/**
+ * `rbpf_program_attach_uprobe` with options: `func_name` ("func" or "func@LIB", the
+ * offset is then relative to it), `retprobe`, `ref_ctr_offset`, `bpf_cookie`,
+ * `attach_mode` (RBPF_PROBE_ATTACH_MODE_*). NULL opts: defaults.
+ */
+struct rbpf_link *rbpf_program_attach_uprobe_opts(const struct rbpf_program *prog,
+                                                  int pid,
+                                                  const char *binary_path,
+                                                  size_t func_offset,
+                                                  const struct rbpf_uprobe_opts *opts);
+
+/**
+ * One uprobe.multi link on every function of `binary_path` matching the glob
+ * `func_pattern` (`*`, `?`). The program must be loaded for BPF_TRACE_UPROBE_MULTI
+ * (SEC("uprobe.multi")). For explicit names or offsets use
+ * `rbpf_program_attach_uprobe_multi_targets`.
+ */
+struct rbpf_link *rbpf_program_attach_uprobe_multi(const struct rbpf_program *prog,
+                                                   int pid,
+                                                   const char *binary_path,
+                                                   const char *func_pattern,
+                                                   const struct rbpf_uprobe_multi_opts *opts);
+
+/**
+ * One uprobe.multi link on `cnt` targets of `binary_path`: function names `syms` or
+ * file offsets `offsets` (exactly one of them non-NULL), optional per-target
+ * `ref_ctr_offsets` and `cookies` (NULL or `cnt` entries). libbpf keeps these arrays in
+ * `bpf_uprobe_multi_opts`; rbpf passes them here.
+ */
+struct rbpf_link *rbpf_program_attach_uprobe_multi_targets(const struct rbpf_program *prog,
+                                                           int pid,
+                                                           const char *binary_path,
+                                                           const char *const *syms,
+                                                           const uint64_t *offsets,
+                                                           const uint64_t *ref_ctr_offsets,
+                                                           const uint64_t *cookies,
+                                                           size_t cnt,
+                                                           const struct rbpf_uprobe_multi_opts *opts);
+
+/**
+ * Attach to every site of USDT probe `usdt_provider`:`usdt_name` in `binary_path`
+ * (path or name, as uprobes). The object must include `usdt.bpf.h` (ESRCH otherwise).
+ * `opts.usdt_cookie` is what bpf_usdt_cookie() returns. NULL opts: defaults.
+ */
+struct rbpf_link *rbpf_program_attach_usdt(const struct rbpf_program *prog,
+                                           int pid,
+                                           const char *binary_path,
+                                           const char *usdt_provider,
+                                           const char *usdt_name,
+                                           const struct rbpf_usdt_opts *opts);
+
+/**
+ * Attach a kprobe (or kretprobe) to kernel function `func_name`. On a kernel without
+ * kprobes: NULL, errno EOPNOTSUPP, and rbpf_last_error() says so.
+ */
+struct rbpf_link *rbpf_program_attach_kprobe(const struct rbpf_program *prog,
+                                             bool retprobe,
+                                             const char *func_name);
+
+/**
+ * `rbpf_program_attach_kprobe` with options; a NULL `func_name` makes `opts.offset` a
+ * raw kernel address (as libbpf).
+ */
+struct rbpf_link *rbpf_program_attach_kprobe_opts(const struct rbpf_program *prog,
+                                                  const char *func_name,
+                                                  const struct rbpf_kprobe_opts *opts);
+
+/**
+ * Attach a kprobe to the kernel entry of system call `syscall_name` ("openat").
+ */
+struct rbpf_link *rbpf_program_attach_ksyscall(const struct rbpf_program *prog,
+                                               const char *syscall_name,
+                                               const struct rbpf_ksyscall_opts *opts);
+
+/**
+ * One kprobe.multi link on every kernel function matching the glob `pattern`. For
+ * explicit symbols or addresses use `rbpf_program_attach_kprobe_multi_targets`.
+ */
+struct rbpf_link *rbpf_program_attach_kprobe_multi_opts(const struct rbpf_program *prog,
+                                                        const char *pattern,
+                                                        const struct rbpf_kprobe_multi_opts *opts);
+
+/**
+ * One kprobe.multi link on `cnt` kernel functions: `syms` or `addrs` (exactly one
+ * non-NULL), optional `cookies` (NULL or `cnt` entries).
+ */
+struct rbpf_link *rbpf_program_attach_kprobe_multi_targets(const struct rbpf_program *prog,
+                                                           const char *const *syms,
+                                                           const uint64_t *addrs,
+                                                           const uint64_t *cookies,
+                                                           size_t cnt,
+                                                           const struct rbpf_kprobe_multi_opts *opts);
+
+/**
+ * Attach an XDP program to `ifindex` (of the calling thread's network namespace)
+ * through a BPF link. EBUSY / EEXIST, naming the program already there, when the
+ * interface has one.
+ */
+struct rbpf_link *rbpf_program_attach_xdp(const struct rbpf_program *prog, int ifindex);
+
+/**
+ * A tcx link on `ifindex`, ingress or egress per the program's section
+ * (SEC("tcx/egress")), ingress by default; ordering in `opts` (NULL: defaults).
+ */
+struct rbpf_link *rbpf_program_attach_tcx(const struct rbpf_program *prog,
+                                          int ifindex,
+                                          const struct rbpf_tcx_opts *opts);
+
+/**
+ * A netkit link on `ifindex` (primary, or peer per SEC("netkit/peer")).
+ */
+struct rbpf_link *rbpf_program_attach_netkit(const struct rbpf_program *prog,
+                                             int ifindex,
+                                             const struct rbpf_netkit_opts *opts);
+
+/**
+ * TC over netlink as a link: a direct-action cls_bpf filter on `ifindex`'s
+ * `attach_point` (RBPF_TC_INGRESS or RBPF_TC_EGRESS), creating the clsact qdisc when
+ * absent; `priority` / `handle` 0 let the kernel choose. Destroying the link removes
+ * the filter, and the qdisc if this call created it.
+ */
+struct rbpf_link *rbpf_program_attach_tc(const struct rbpf_program *prog,
+                                         int ifindex,
+                                         uint32_t attach_point,
+                                         uint32_t priority,
+                                         uint32_t handle);
+
+/**
+ * Attach to the cgroup open at `cgroup_fd` with the section's attach type (a BPF link,
+ * else BPF_PROG_ATTACH with BPF_F_ALLOW_MULTI).
+ */
+struct rbpf_link *rbpf_program_attach_cgroup(const struct rbpf_program *prog, int cgroup_fd);
+
+/**
+ * `rbpf_program_attach_cgroup` with ordering options (NULL: defaults).
+ */
+struct rbpf_link *rbpf_program_attach_cgroup_opts(const struct rbpf_program *prog,
+                                                  int cgroup_fd,
+                                                  const struct rbpf_cgroup_opts *opts);
+
+/**
+ * Attach a flow_dissector / sk_lookup program to the network namespace `netns_fd`.
+ */
+struct rbpf_link *rbpf_program_attach_netns(const struct rbpf_program *prog, int netns_fd);
+
+/**
+ * Attach an sk_msg / sk_skb program to the sockmap or sockhash `map_fd`.
+ */
+struct rbpf_link *rbpf_program_attach_sockmap(const struct rbpf_program *prog, int map_fd);
+
+/**
+ * Attach a socket filter to the socket `sock_fd` (SO_ATTACH_BPF; destroying the link
+ * detaches it). An rbpf addition: libbpf leaves this to setsockopt().
+ */
+struct rbpf_link *rbpf_program_attach_socket_filter(const struct rbpf_program *prog, int sock_fd);
+
+/**
+ * An iterator link (NULL opts: every object). Read it with `rbpf_iter_create(link)`
+ * and read(2), or `rbpf_iter_read_all`.
+ */
+struct rbpf_link *rbpf_program_attach_iter(const struct rbpf_program *prog,
+                                           const struct rbpf_iter_attach_opts *opts);
+
+/**
+ * Attach to the perf event `pfd` the caller opened (the link uses a duplicate; the
+ * caller still closes `pfd`).
+ */
+struct rbpf_link *rbpf_program_attach_perf_event(const struct rbpf_program *prog, int pfd);
+
+/**
+ * `rbpf_program_attach_perf_event` with options (NULL: defaults).
+ */
+struct rbpf_link *rbpf_program_attach_perf_event_opts(const struct rbpf_program *prog,
+                                                      int pfd,
+                                                      const struct rbpf_perf_event_opts *opts);
+
+/**
+ * A netfilter link (in the calling thread's network namespace).
+ */
+struct rbpf_link *rbpf_program_attach_netfilter(const struct rbpf_program *prog,
+                                                const struct rbpf_netfilter_opts *opts);
+
+/**
+ * Attach an LSM program (SEC("lsm/HOOK")).
+ */
+struct rbpf_link *rbpf_program_attach_lsm(const struct rbpf_program *prog);
+
+/**
+ * Create the hook's qdisc (clsact, or `hook->qdisc` with RBPF_TC_QDISC). -EEXIST when
+ * it exists already (callers usually tolerate that, as with libbpf).
+ */
+int rbpf_tc_hook_create(struct rbpf_tc_hook *hook);
+
+/**
+ * Destroy the hook: RBPF_TC_INGRESS | RBPF_TC_EGRESS deletes the clsact qdisc; one
+ * direction flushes its filters.
+ */
+int rbpf_tc_hook_destroy(struct rbpf_tc_hook *hook);
+
+/**
+ * Attach `opts->prog_fd` as a direct-action cls_bpf filter on `hook` (handle and
+ * priority default to 1; RBPF_TC_F_REPLACE replaces). On success `opts->prog_id`,
+ * `handle` and `priority` are filled in (when within `opts->sz`).
+ */
+int rbpf_tc_attach(const struct rbpf_tc_hook *hook, struct rbpf_tc_opts *opts);
+
+/**
+ * Remove the filter `opts->handle` / `opts->priority` from `hook` (prog_fd, prog_id
+ * and flags must be 0).
+ */
+int rbpf_tc_detach(const struct rbpf_tc_hook *hook, const struct rbpf_tc_opts *opts);
+
+/**
+ * Look up the filter `opts->handle` / `opts->priority` on `hook`: fills in
+ * `opts->prog_id` (-ENOENT when there is none).
+ */
+int rbpf_tc_query(const struct rbpf_tc_hook *hook, struct rbpf_tc_opts *opts);
+
+/**
+ * Attach `prog_fd` to `ifindex` over netlink (`flags`: XDP_FLAGS_*; a non-zero
+ * `opts->old_prog_fd` replaces only that program).
+ */
+int rbpf_xdp_attach(int ifindex,
+                    int prog_fd,
+                    uint32_t flags,
+                    const struct rbpf_xdp_attach_opts *opts);
+
+/**
+ * Remove the XDP program of `ifindex` (in the mode `flags` names).
+ */
+int rbpf_xdp_detach(int ifindex, uint32_t flags, const struct rbpf_xdp_attach_opts *opts);
+
+/**
+ * Query the XDP state of `ifindex`: every field of `opts` (all outputs) within
+ * `opts->sz` is filled in.
+ */
+int rbpf_xdp_query(int ifindex, int flags, struct rbpf_xdp_query_opts *opts);
+
+/**
+ * The id of the XDP program on `ifindex` (0 when none) into `*prog_id`.
+ */
+int rbpf_xdp_query_id(int ifindex, int flags, uint32_t *prog_id);
+
+/**
+ * A new fd reading the output of iterator link `link` (close it; each fd reads one
+ * pass). A negative errno on failure.
+ */
+int rbpf_iter_create(const struct rbpf_link *link);
+
+/**
+ * Read the whole output of iterator link `link` into `buf` (`size` bytes). Returns
+ * the number of bytes of the output (which may exceed `size`: the copy is truncated,
+ * as snprintf), or a negative errno.
+ */
+int rbpf_iter_read_all(const struct rbpf_link *link, char *buf, size_t size);
 
 /**
  * The object's own BTF (from its .BTF section), or NULL with errno ENOENT when it has none.
@@ -936,6 +1249,40 @@ int rbpf_link_detach(struct rbpf_link *link);
  * handle is freed even when detaching fails (the error is returned).
  */
 int rbpf_link_destroy(struct rbpf_link *link);
+
+/**
+ * Pin the link at `path` (on a bpffs): it then stays attached after the handle is
+ * destroyed and the process exits, until the pin is removed. -EOPNOTSUPP for links
+ * that are not BPF links (TC over netlink, USDT, legacy perf ioctl attachments).
+ */
+int rbpf_link_pin(struct rbpf_link *link, const char *path);
+
+/**
+ * Remove the link's pin (-EINVAL when it is not pinned).
+ */
+int rbpf_link_unpin(struct rbpf_link *link);
+
+/**
+ * The path the link is pinned at, or NULL (owned by the link).
+ */
+const char *rbpf_link_pin_path(const struct rbpf_link *link);
+
+/**
+ * Open the link pinned at `path` (a new link handle, pinned there; destroying it
+ * leaves the pinned link attached). NULL with errno on failure.
+ */
+struct rbpf_link *rbpf_link_open(const char *path);
+
+/**
+ * Replace the link's program by `prog` (BPF_LINK_UPDATE).
+ */
+int rbpf_link_update_program(struct rbpf_link *link, const struct rbpf_program *prog);
+
+/**
+ * Release the link without detaching: the attachment stays until the process exits
+ * (`rbpf_link_destroy` then only frees the handle).
+ */
+void rbpf_link_disconnect(struct rbpf_link *link);
 
 /**
  * Install `print_fn` as the print callback and return the previous one (initially the

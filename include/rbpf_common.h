@@ -73,4 +73,9 @@
 		memcpy(&NAME, &__rbpf_tmp_##NAME, sizeof(NAME));     \
 	} while (0)
 
+/* The parent handle of a TC hook with RBPF_TC_CUSTOM (libbpf's BPF_TC_PARENT):
+ *     RBPF_OPTS(rbpf_tc_hook, hook, .ifindex = i, .attach_point = RBPF_TC_CUSTOM,
+ *               .parent = RBPF_TC_PARENT(0xffff, 0xfff2)); */
+#define RBPF_TC_PARENT(a, b) ((((a) << 16) & 0xFFFF0000U) | ((b) & 0x0000FFFFU))
+
 #endif /* RBPF_COMMON_H */

@@ -18,17 +18,8 @@ pub fn breakdown() -> Result<Vec<(String, f64)>, String> {
     let len = m.len();
     out.push((format!("mmap {PATH} ({:.1} MiB, read-only, no copy)", len as f64 / 1048576.0), ms(t)));
     let t = Instant::now();
-    let m = Arc::new(m);
-    let btf = Btf::from_kernel_shared(m.clone(), None).map_err(|e| e.to_string())?;
+    let btf = Btf::from_kernel_shared(Arc::new(m), None).map_err(|e| e.to_string())?;
     out.push((format!("one-pass index of {} types", btf.type_cnt()), ms(t)));
-    if std::env::var_os("PRIME").is_some() {
-        let t = Instant::now();
-        let mut x = 0u64;
-        for c in (*m).as_ref().chunks(64) {
-            x = x.wrapping_add(c[0] as u64);
-        }
-        out.push((format!("prime {x}"), ms(t)));
-    }
     let t = Instant::now();
     let id = btf.find_by_name_kind("task_struct", Kind::Struct);
     out.push((format!("find_by_name_kind(task_struct) = {id:?} (linear, early id)"), ms(t)));
@@ -42,9 +33,6 @@ pub fn breakdown() -> Result<Vec<(String, f64)>, String> {
         format!("CO-RE candidates of {} types at once (core_many: {} found, one pass)", q.len(), c.iter().map(Vec::len).sum::<usize>()),
         ms(t),
     ));
-    let t = Instant::now();
-    let c = btf.find_core_candidates(&q);
-    out.push((format!("again ({})", c.len()), ms(t)));
     let t = Instant::now();
     let v = std::fs::read(PATH).map_err(|e| e.to_string())?;
     out.push(("for comparison: read() of the file into memory".into(), ms(t)));

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""execsnoop with asyncio: the ring buffer's epoll fd in the event loop, no thread.
+"""execsnoop with asyncio: `async for` over the ring buffer's records, decoded by BTF;
+the epoll fd is watched by the event loop (add_reader), no thread.
 
     sudo .venv/bin/python examples/python/execsnoop_async.py [--duration 3]
 """
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import struct
 from pathlib import Path
 
 import rbpf
@@ -16,35 +16,25 @@ import rbpf
 OBJ = Path(__file__).resolve().parents[2] / "target" / "bpf" / "execsnoop.bpf.o"
 
 
-# struct exec_event {u32 pid; u32 ppid; u64 ts_ns; char comm[16]; char filename[64];}
-EXEC_EVENT = struct.Struct("=IIQ16s64s")
-
-
 def cstr(b: bytes) -> str:
     return b.split(b"\0", 1)[0].decode(errors="replace")
 
 
+async def show(rb: rbpf.RingBuffer) -> None:
+    async for e in rb.events():  # ends when rb is closed
+        print(f"{e.pid:>7}  {cstr(e.comm):<16} {cstr(e.filename)}")
+
+
 async def main(duration: float) -> None:
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
     with rbpf.Object.open(OBJ) as obj:
         obj.load()
-        with obj.attach_all(), rbpf.RingBuffer(obj.maps["events"], queue.put_nowait) as rb:
-            loop.add_reader(rb.fileno(), rb.consume)  # drain when the epoll fd is readable
-            try:
-                proc = await asyncio.create_subprocess_exec("uname", "-a", stdout=asyncio.subprocess.DEVNULL)
-                await proc.wait()
-                end = loop.time() + duration
-                while (left := end - loop.time()) > 0:
-                    try:
-                        raw = await asyncio.wait_for(queue.get(), left)
-                    except TimeoutError:
-                        break
-                    # Raw records (bytes) here; execsnoop.py shows BTF-typed decoding.
-                    pid, _ppid, _ts, comm, filename = EXEC_EVENT.unpack_from(raw)
-                    print(f"{pid:>7}  {cstr(comm):<16} {cstr(filename)}")
-            finally:
-                loop.remove_reader(rb.fileno())
+        # No callback: the records go to `async for`.
+        with obj.attach_all(), rbpf.RingBuffer(obj.maps["events"], value_type="struct exec_event") as rb:
+            printer = asyncio.create_task(show(rb))
+            proc = await asyncio.create_subprocess_exec("uname", "-a", stdout=asyncio.subprocess.DEVNULL)
+            await proc.wait()
+            await asyncio.sleep(duration)
+        await printer  # closing the ring buffer ended the iteration
 
 
 if __name__ == "__main__":

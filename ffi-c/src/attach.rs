@@ -41,7 +41,8 @@ const _: () = assert!(RBPF_TC_CUSTOM == attach::tc::RBPF_TC_CUSTOM);
 const _: () = assert!(RBPF_TC_QDISC == attach::tc::RBPF_TC_QDISC);
 const _: () = assert!(RBPF_TC_F_REPLACE == attach::tc::RBPF_TC_F_REPLACE);
 const _: () = assert!(RBPF_PROBE_ATTACH_MODE_LINK == attach::uprobe::RBPF_PROBE_ATTACH_MODE_LINK);
-const _: () = assert!(RBPF_PROBE_ATTACH_MODE_LEGACY == attach::uprobe::RBPF_PROBE_ATTACH_MODE_LEGACY);
+const _: () =
+    assert!(RBPF_PROBE_ATTACH_MODE_LEGACY == attach::uprobe::RBPF_PROBE_ATTACH_MODE_LEGACY);
 const _: () = assert!(RBPF_PROBE_ATTACH_MODE_PERF == attach::uprobe::RBPF_PROBE_ATTACH_MODE_PERF);
 
 /// Run a link-returning attach on a registry-checked program.
@@ -85,7 +86,12 @@ unsafe fn slice<'a, T>(p: *const T, cnt: usize) -> &'a [T] {
 ///
 /// # Safety
 /// `p` is NULL or points to `cnt` pointers, each NULL or NUL-terminated.
-unsafe fn str_array<'a>(f: &str, arg: &str, p: *const *const c_char, cnt: usize) -> Result<Vec<&'a str>> {
+unsafe fn str_array<'a>(
+    f: &str,
+    arg: &str,
+    p: *const *const c_char,
+    cnt: usize,
+) -> Result<Vec<&'a str>> {
     // SAFETY: forwarded.
     let ptrs = unsafe { slice(p, cnt) };
     ptrs.iter()
@@ -388,7 +394,14 @@ pub unsafe extern "C" fn rbpf_program_attach_cgroup(
     cgroup_fd: c_int,
 ) -> *mut rbpf_link {
     // SAFETY: forwarded C contract.
-    unsafe { cgroup("rbpf_program_attach_cgroup", prog, cgroup_fd, std::ptr::null()) }
+    unsafe {
+        cgroup(
+            "rbpf_program_attach_cgroup",
+            prog,
+            cgroup_fd,
+            std::ptr::null(),
+        )
+    }
 }
 
 /// `rbpf_program_attach_cgroup` with ordering options (NULL: defaults).
@@ -421,7 +434,9 @@ pub unsafe extern "C" fn rbpf_program_attach_netns(
     prog: *const rbpf_program,
     netns_fd: c_int,
 ) -> *mut rbpf_link {
-    attach_with("rbpf_program_attach_netns", prog, |p| p.attach_netns(netns_fd))
+    attach_with("rbpf_program_attach_netns", prog, |p| {
+        p.attach_netns(netns_fd)
+    })
 }
 
 /// Attach an sk_msg / sk_skb program to the sockmap or sockhash `map_fd`.
@@ -430,7 +445,9 @@ pub unsafe extern "C" fn rbpf_program_attach_sockmap(
     prog: *const rbpf_program,
     map_fd: c_int,
 ) -> *mut rbpf_link {
-    attach_with("rbpf_program_attach_sockmap", prog, |p| p.attach_sockmap(map_fd))
+    attach_with("rbpf_program_attach_sockmap", prog, |p| {
+        p.attach_sockmap(map_fd)
+    })
 }
 
 /// Attach a socket filter to the socket `sock_fd` (SO_ATTACH_BPF; destroying the link
@@ -596,7 +613,10 @@ unsafe fn tc_opts_out(opts: *mut rbpf_tc_opts, o: &rbpf_core::opts::TcOpts) {
 /// priority default to 1; RBPF_TC_F_REPLACE replaces). On success `opts->prog_id`,
 /// `handle` and `priority` are filled in (when within `opts->sz`).
 #[no_mangle]
-pub unsafe extern "C" fn rbpf_tc_attach(hook: *const rbpf_tc_hook, opts: *mut rbpf_tc_opts) -> c_int {
+pub unsafe extern "C" fn rbpf_tc_attach(
+    hook: *const rbpf_tc_hook,
+    opts: *mut rbpf_tc_opts,
+) -> c_int {
     const F: &str = "rbpf_tc_attach";
     int_call(|| {
         if opts.is_null() {
@@ -615,7 +635,10 @@ pub unsafe extern "C" fn rbpf_tc_attach(hook: *const rbpf_tc_hook, opts: *mut rb
 /// Remove the filter `opts->handle` / `opts->priority` from `hook` (prog_fd, prog_id
 /// and flags must be 0).
 #[no_mangle]
-pub unsafe extern "C" fn rbpf_tc_detach(hook: *const rbpf_tc_hook, opts: *const rbpf_tc_opts) -> c_int {
+pub unsafe extern "C" fn rbpf_tc_detach(
+    hook: *const rbpf_tc_hook,
+    opts: *const rbpf_tc_opts,
+) -> c_int {
     const F: &str = "rbpf_tc_detach";
     int_call(|| {
         if opts.is_null() {
@@ -632,7 +655,10 @@ pub unsafe extern "C" fn rbpf_tc_detach(hook: *const rbpf_tc_hook, opts: *const 
 /// Look up the filter `opts->handle` / `opts->priority` on `hook`: fills in
 /// `opts->prog_id` (-ENOENT when there is none).
 #[no_mangle]
-pub unsafe extern "C" fn rbpf_tc_query(hook: *const rbpf_tc_hook, opts: *mut rbpf_tc_opts) -> c_int {
+pub unsafe extern "C" fn rbpf_tc_query(
+    hook: *const rbpf_tc_hook,
+    opts: *mut rbpf_tc_opts,
+) -> c_int {
     const F: &str = "rbpf_tc_query";
     int_call(|| {
         if opts.is_null() {
@@ -703,12 +729,42 @@ pub unsafe extern "C" fn rbpf_xdp_query(
             let sz = sz_of(opts);
             let b = opts.cast::<u8>();
             set_u32(b, sz, offset_of!(rbpf_xdp_query_opts, prog_id), q.prog_id);
-            set_u32(b, sz, offset_of!(rbpf_xdp_query_opts, drv_prog_id), q.drv_prog_id);
-            set_u32(b, sz, offset_of!(rbpf_xdp_query_opts, hw_prog_id), q.hw_prog_id);
-            set_u32(b, sz, offset_of!(rbpf_xdp_query_opts, skb_prog_id), q.skb_prog_id);
-            set_u32(b, sz, offset_of!(rbpf_xdp_query_opts, attach_mode), q.attach_mode);
-            set_u64(b, sz, offset_of!(rbpf_xdp_query_opts, feature_flags), q.feature_flags);
-            set_u32(b, sz, offset_of!(rbpf_xdp_query_opts, xdp_zc_max_segs), q.xdp_zc_max_segs);
+            set_u32(
+                b,
+                sz,
+                offset_of!(rbpf_xdp_query_opts, drv_prog_id),
+                q.drv_prog_id,
+            );
+            set_u32(
+                b,
+                sz,
+                offset_of!(rbpf_xdp_query_opts, hw_prog_id),
+                q.hw_prog_id,
+            );
+            set_u32(
+                b,
+                sz,
+                offset_of!(rbpf_xdp_query_opts, skb_prog_id),
+                q.skb_prog_id,
+            );
+            set_u32(
+                b,
+                sz,
+                offset_of!(rbpf_xdp_query_opts, attach_mode),
+                q.attach_mode,
+            );
+            set_u64(
+                b,
+                sz,
+                offset_of!(rbpf_xdp_query_opts, feature_flags),
+                q.feature_flags,
+            );
+            set_u32(
+                b,
+                sz,
+                offset_of!(rbpf_xdp_query_opts, xdp_zc_max_segs),
+                q.xdp_zc_max_segs,
+            );
         }
         Ok(0)
     })
@@ -716,7 +772,11 @@ pub unsafe extern "C" fn rbpf_xdp_query(
 
 /// The id of the XDP program on `ifindex` (0 when none) into `*prog_id`.
 #[no_mangle]
-pub unsafe extern "C" fn rbpf_xdp_query_id(ifindex: c_int, flags: c_int, prog_id: *mut u32) -> c_int {
+pub unsafe extern "C" fn rbpf_xdp_query_id(
+    ifindex: c_int,
+    flags: c_int,
+    prog_id: *mut u32,
+) -> c_int {
     const F: &str = "rbpf_xdp_query_id";
     int_call(|| {
         if prog_id.is_null() {
@@ -747,7 +807,11 @@ pub unsafe extern "C" fn rbpf_iter_create(link: *const rbpf_link) -> c_int {
 /// the number of bytes of the output (which may exceed `size`: the copy is truncated,
 /// as snprintf), or a negative errno.
 #[no_mangle]
-pub unsafe extern "C" fn rbpf_iter_read_all(link: *const rbpf_link, buf: *mut c_char, size: usize) -> c_int {
+pub unsafe extern "C" fn rbpf_iter_read_all(
+    link: *const rbpf_link,
+    buf: *mut c_char,
+    size: usize,
+) -> c_int {
     const F: &str = "rbpf_iter_read_all";
     int_call(|| {
         // SAFETY: registry-checked handle.

@@ -10,6 +10,7 @@
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
+mod attach;
 mod btf;
 mod error;
 mod events;
@@ -25,6 +26,7 @@ mod program;
 mod ringbuf;
 mod sysfd;
 
+pub use attach::*;
 pub use btf::*;
 pub use events::*;
 pub use link::*;

@@ -14,9 +14,12 @@ const PERF_EVENT_ARRAY = 4
 
 // A child that calls getppid() `calls` times per line it reads and answers "ok". It
 // says "ok" once when started: python3 may be a shell shim (pyenv) whose own startup
-// calls getppid() in the same pid, so the test attaches only after that.
+// calls getppid() in the same pid, so the test attaches only after that. It runs on one
+// CPU: a lost-sample notice lands in the buffer that overflowed, with the next sample
+// written there.
 async function gatedChild (t, calls) {
   const child = spawn('python3', ['-c', `import os, sys
+os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 print("ok", flush=True)
 for line in sys.stdin:
     for _ in range(${calls}): os.getppid()
@@ -152,13 +155,18 @@ test("lost samples without lostCallback go to 'lost' listeners", async (t) => {
   let samples = 0
   pb.on('lost', (count) => { lost += count })
   pb.on('data', () => { samples++ })
+  // A 'data' listener starts the background waiter from a microtask; stop it after
+  // that, so nothing drains the buffer while the burst overflows it.
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(pb.running, true)
   pb.stop()
+  assert.equal(pb.running, false)
   await w.go()
   pb.consume()
   obj.data.burst = 1
   await runChild(w)
   pb.consume()
-  assert.ok(lost > 0)
+  assert.ok(lost > 0, `lost ${lost}, samples ${samples}`)
   assert.equal(samples + lost, 1025)
 })
 

@@ -142,6 +142,8 @@ pub struct RecordView {
     /// Buffers handed out and not yet released.
     exports: AtomicUsize,
     keep: Mutex<Option<Arc<dyn Any + Send + Sync>>>,
+    /// Exports writable buffers (a user ring buffer's reserved sample); else read-only.
+    writable: bool,
 }
 
 impl RecordView {
@@ -151,6 +153,15 @@ impl RecordView {
             len: AtomicUsize::new(0),
             exports: AtomicUsize::new(0),
             keep: Mutex::new(Some(keep)),
+            writable: false,
+        }
+    }
+
+    /// An exporter of writable memory (only ever wrapped by `write_into`).
+    pub fn new_writable(keep: Arc<dyn Any + Send + Sync>) -> Self {
+        RecordView {
+            writable: true,
+            ..Self::new(keep)
         }
     }
 
@@ -174,12 +185,13 @@ impl RecordView {
             return Err(PyBufferError::new_err("no record is being delivered"));
         }
         // SAFETY: `ptr`/`len` describe the record the core is delivering (set by
-        // `with_view` for the duration of the callback), inside a mapping or scratch
-        // buffer owned by the core buffer that `keep` holds alive as long as this object
-        // (which every exported buffer references) lives. The buffer is read-only:
-        // PyBuffer_FillInfo rejects PyBUF_WRITABLE requests. `view` comes from the
-        // interpreter.
-        let r = unsafe { pyo3::ffi::PyBuffer_FillInfo(view, slf.as_ptr(), ptr, len as pyo3::ffi::Py_ssize_t, 1, flags) };
+        // `with_view` for the duration of the callback), or a user ring sample reserved
+        // for us alone (set by `write_into`), inside a mapping owned by the core buffer
+        // that `keep` holds alive as long as this object (which every exported buffer
+        // references) lives. Delivered records are read-only: PyBuffer_FillInfo rejects
+        // PyBUF_WRITABLE requests then. `view` comes from the interpreter.
+        let readonly = if this.writable { 0 } else { 1 };
+        let r = unsafe { pyo3::ffi::PyBuffer_FillInfo(view, slf.as_ptr(), ptr, len as pyo3::ffi::Py_ssize_t, readonly, flags) };
         if r != 0 {
             return Err(PyErr::fetch(slf.py()));
         }
@@ -210,7 +222,7 @@ pub fn with_view<'py, R>(
     this.ptr.store(0, Ordering::Release);
     let mv = made?;
     let r = f(&mv);
-    let released = mv.call_method0("release");
+    let released = mv.call_method0(pyo3::intern!(exporter.py(), "release"));
     let r = r?;
     if let Err(e) = released {
         return Err(PyBufferError::new_err(format!(
@@ -223,6 +235,29 @@ pub fn with_view<'py, R>(
         ));
     }
     Ok(r)
+}
+
+/// Copy `data` into the writable memory at `ptr` (`len` bytes, owned by the exporter's
+/// core buffer) at `offset`, through a memoryview that never leaves this function.
+pub fn write_into(exporter: &Bound<'_, RecordView>, ptr: *mut u8, len: usize, offset: usize, data: &Bound<'_, PyAny>) -> PyResult<()> {
+    let this = exporter.get();
+    this.ptr.store(ptr as usize, Ordering::Release);
+    this.len.store(len, Ordering::Release);
+    let made = PyMemoryView::from(exporter.as_any());
+    this.ptr.store(0, Ordering::Release);
+    let mv = made?;
+    let src = PyMemoryView::from(data)?.call_method1(pyo3::intern!(exporter.py(), "cast"), ("B",))?;
+    let n: usize = src.len()?;
+    let r = if offset.checked_add(n).is_none_or(|end| end > len) {
+        Err(PyValueError::new_err(format!("{n} bytes at offset {offset} don't fit a {len}-byte sample")))
+    } else {
+        let slice = pyo3::types::PySlice::new(exporter.py(), offset as isize, (offset + n) as isize, 1);
+        mv.set_item(slice, src)
+    };
+    let released = mv.call_method0(pyo3::intern!(exporter.py(), "release"));
+    r?;
+    released?;
+    Ok(())
 }
 
 /// Records collected from one buffer in one drain (batch=True): copied back to back into

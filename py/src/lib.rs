@@ -11,6 +11,7 @@ mod events;
 mod perfbuf;
 mod ringbuf;
 mod shared;
+mod userringbuf;
 mod value;
 
 use pyo3::prelude::*;
@@ -71,7 +72,10 @@ fn _rbpf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<map::Map>()?;
     m.add_class::<map::BatchCursor>()?;
     m.add_class::<ringbuf::RingBuffer>()?;
+    m.add_class::<ringbuf::PyRing>()?;
     m.add_class::<perfbuf::PerfBuffer>()?;
+    m.add_class::<userringbuf::UserRingBuffer>()?;
+    m.add_class::<userringbuf::UserRingSample>()?;
     m.add_class::<events::RecordBatch>()?;
     m.add_class::<events::RecordView>()?;
     m.add_class::<value::PyStruct>()?;

@@ -5,7 +5,7 @@
 //! is re-raised from poll() / consume().
 
 use crate::errors::{catch, catch_core, to_py, CoreResultExt};
-use crate::events::{check_mode, with_view, Decoder, Pending, RecordView};
+use crate::events::{check_mode, Decoder, Pending};
 use crate::map::Map;
 use crate::opts::from_kwargs;
 use crate::ringbuf::verdict;
@@ -26,6 +26,8 @@ const _: () = {
 };
 
 type Core = Arc<Mutex<rbpf_core::PerfBuffer>>;
+/// (callback, lost_callback).
+type Callbacks = (Option<Py<PyAny>>, Option<Py<PyAny>>);
 
 #[pyclass(frozen, module = "rbpf", name = "PerfBuffer")]
 pub struct PerfBuffer {
@@ -33,10 +35,8 @@ pub struct PerfBuffer {
     /// A dup of the epoll fd, waited on with the interpreter released.
     waiter: Mutex<Option<Arc<Epoll>>>,
     /// (callback, lost_callback); in a lock so the GC can clear them.
-    callbacks: Mutex<(Option<Py<PyAny>>, Option<Py<PyAny>>)>,
+    callbacks: Mutex<Callbacks>,
     dec: Decoder,
-    copy: bool,
-    view: Option<Py<RecordView>>,
     pending: Pending,
     map_name: String,
 }
@@ -64,8 +64,7 @@ impl PerfBuffer {
     fn deliver(
         &self,
         py: Python<'_>,
-        cbs: &(Option<Py<PyAny>>, Option<Py<PyAny>>),
-        view: Option<&Bound<'_, RecordView>>,
+        cbs: &Callbacks,
         cpu: usize,
         ev: PerfEvent<'_>,
     ) -> PyResult<i32> {
@@ -84,10 +83,7 @@ impl PerfBuffer {
                     return Ok(0);
                 };
                 let cb = cb.bind(py);
-                match view {
-                    Some(v) if !self.copy => with_view(v, data, |mv| Ok(verdict(&cb.call1((cpu, mv))?))),
-                    _ => Ok(verdict(&cb.call1((cpu, self.dec.to_py(py, data)?))?)),
-                }
+                Ok(verdict(&cb.call1((cpu, self.dec.to_py(py, data)?))?))
             }
         }
     }
@@ -96,14 +92,13 @@ impl PerfBuffer {
     fn drain(&self, py: Python<'_>, which: Option<usize>) -> PyResult<usize> {
         let core = self.core()?;
         let mut pb = core.try_lock().ok_or_else(|| busy(py))?;
-        let view = self.view.as_ref().map(|v| v.bind(py));
         let cbs = {
             let c = self.callbacks.lock();
             (c.0.as_ref().map(|p| p.clone_ref(py)), c.1.as_ref().map(|p| p.clone_ref(py)))
         };
         let mut raised: Option<PyErr> = None;
         let mut cb = |cpu: usize, ev: PerfEvent<'_>| -> i32 {
-            match self.deliver(py, &cbs, view, cpu, ev) {
+            match self.deliver(py, &cbs, cpu, ev) {
                 Ok(v) => v,
                 Err(e) => {
                     raised = Some(e);
@@ -125,17 +120,18 @@ impl PerfBuffer {
 #[pymethods]
 impl PerfBuffer {
     /// `PerfBuffer(map, callback=None, *, page_cnt=8, lost_callback=None,
-    /// value_type=None, copy=True, sample_period=0)`: one perf ring of `page_cnt` pages
+    /// value_type=None, sample_period=0)`: one perf ring of `page_cnt` pages
     /// (a power of two) per CPU for a BPF_MAP_TYPE_PERF_EVENT_ARRAY map.
     ///
     /// `callback(cpu, data)` gets bytes (the kernel pads samples, so up to 4 bytes more
-    /// than the program wrote), or the sample decoded as `value_type`; `copy=False`
-    /// passes a read-only memoryview valid only during the call. `lost_callback(cpu,
+    /// than the program wrote), or the sample decoded as `value_type` (no zero-copy
+    /// form: a wrapped sample lives in a scratch buffer the next one may reallocate, so
+    /// a view kept too long could outlive its memory). `lost_callback(cpu,
     /// count)` is told about samples the kernel dropped (without one they are logged).
     /// A non-zero int return stops consumption. Without a callback, `(cpu, data)` pairs
     /// are kept for `async for`. Other keywords: the fields of rbpf_perf_buffer_opts.
     #[new]
-    #[pyo3(signature = (map, callback = None, *, page_cnt = 8, lost_callback = None, value_type = None, copy = true, **kwargs))]
+    #[pyo3(signature = (map, callback = None, *, page_cnt = 8, lost_callback = None, value_type = None, **kwargs))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -144,7 +140,6 @@ impl PerfBuffer {
         page_cnt: usize,
         lost_callback: Option<Py<PyAny>>,
         value_type: Option<&Bound<'_, PyAny>>,
-        copy: bool,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let opts: PerfBufferOpts = from_kwargs("PerfBuffer", kwargs)?;
@@ -152,7 +147,7 @@ impl PerfBuffer {
         let dec = Decoder::new(py, m, value_type, format!("perf buffer '{}' sample", m.name_str()))?;
         let callback = callback.filter(|c| !c.is_none(py));
         let lost_callback = lost_callback.filter(|c| !c.is_none(py));
-        check_mode(callback.as_ref(), copy, false, &dec, py)?;
+        check_mode(callback.as_ref(), true, false, &dec, py)?;
         if let Some(l) = &lost_callback {
             if !l.bind(py).is_callable() {
                 return Err(PyTypeError::new_err("lost_callback must be callable"));
@@ -164,19 +159,11 @@ impl PerfBuffer {
             .map_err(|e| Error::new(e.errno(), format!("map '{}': {}", m.name_str(), e.message())))
             .py()?;
         let core: Core = Arc::new(Mutex::new(pb));
-        let view = if copy {
-            None
-        } else {
-            let keep: Arc<dyn std::any::Any + Send + Sync> = core.clone();
-            Some(Py::new(py, RecordView::new(keep))?)
-        };
         Ok(PerfBuffer {
             core: Mutex::new(Some(core)),
             waiter: Mutex::new(None),
             callbacks: Mutex::new((callback, lost_callback)),
             dec,
-            copy,
-            view,
             pending: Pending::default(),
             map_name: m.name_str().to_owned(),
         })
@@ -295,9 +282,6 @@ impl PerfBuffer {
             return Err(busy(py));
         }
         self.waiter.lock().take();
-        if let Some(v) = &self.view {
-            v.get().release_keep();
-        }
         self.pending.wake_all(py);
         py.detach(move || {
             catch_core(move || {
@@ -326,9 +310,6 @@ impl PerfBuffer {
             if let Some(cb) = &c.1 {
                 visit.call(cb)?;
             }
-        }
-        if let Some(v) = &self.view {
-            visit.call(v)?;
         }
         self.pending.traverse(&visit)
     }

@@ -1,7 +1,9 @@
 //! rbpf.RingBuffer: waits with the interpreter released in ~100 ms slices (so Ctrl-C
 //! interrupts), then drains every ring under the interpreter, calling the Python
 //! callbacks. A callback's exception stops consumption and is re-raised from poll() /
-//! consume().
+//! consume(). Per ring, records reach Python as bytes or BTF-decoded values (one call
+//! per record), as zero-copy memoryviews (copy=False), as one RecordBatch per drain
+//! (batch=True), or, for rings without a callback, through `async for` (rbpf/_events.py).
 
 use crate::errors::{catch, catch_core, to_py, CoreResultExt};
 use crate::events::{check_mode, with_view, BatchBuf, Decoder, Pending, RecordView};
@@ -69,6 +71,11 @@ impl RingBuffer {
 
     /// Consume up to `max` records from every ring (in ring order), delivering them.
     fn drain(&self, py: Python<'_>, max: Option<usize>) -> PyResult<usize> {
+        self.drain_rings(py, max, None)
+    }
+
+    /// As drain, over one ring (`only`) or all.
+    fn drain_rings(&self, py: Python<'_>, max: Option<usize>, only: Option<usize>) -> PyResult<usize> {
         let rings: Vec<Arc<Ring>> = self.rings.lock().clone();
         let core = self.core()?;
         let mut rb = core.try_lock().ok_or_else(|| busy(py))?;
@@ -76,7 +83,15 @@ impl RingBuffer {
         let view = view.as_ref().map(|v| v.bind(py));
         let budget = max.unwrap_or(usize::MAX);
         let mut total = 0usize;
+        if let Some(i) = only {
+            if i >= rings.len() {
+                return Err(Error::new(libc::EINVAL, format!("ring buffer: no ring {i} (have {})", rings.len()))).py();
+            }
+        }
         for (idx, ring) in rings.iter().enumerate() {
+            if only.is_some_and(|i| i != idx) {
+                continue;
+            }
             if total >= budget {
                 break;
             }
@@ -163,8 +178,75 @@ fn deliver(py: Python<'_>, ring: &Ring, view: Option<&Bound<'_, RecordView>>, pe
     Ok(verdict(&cb.call1((arg,))?))
 }
 
+/// One ring of a RingBuffer (libbpf's `struct ring`, from `ring_buffer__ring`).
+#[pyclass(frozen, module = "rbpf", name = "Ring")]
+pub struct PyRing {
+    rb: Py<RingBuffer>,
+    idx: usize,
+}
+
+impl PyRing {
+    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&rbpf_core::events::Ring) -> T) -> PyResult<T> {
+        let core = self.rb.get().core()?;
+        let rb = core.try_lock().ok_or_else(|| busy(py))?;
+        match rb.ring(self.idx) {
+            Some(r) => Ok(f(r)),
+            None => Err(Error::new(libc::EINVAL, format!("ring buffer: no ring {}", self.idx))).py(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyRing {
+    /// The ring's index in its RingBuffer.
+    #[getter]
+    fn index(&self) -> usize {
+        self.idx
+    }
+    #[getter]
+    fn consumer_pos(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |r| r.consumer_pos())
+    }
+    #[getter]
+    fn producer_pos(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |r| r.producer_pos())
+    }
+    /// Bytes produced and not yet consumed (record headers and padding included).
+    #[getter]
+    fn avail_data_size(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |r| r.avail_data_size())
+    }
+    /// The data area's size (the map's max_entries).
+    #[getter]
+    fn size(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |r| r.size())
+    }
+    /// The ring's own fd of the map.
+    #[getter]
+    fn map_fd(&self, py: Python<'_>) -> PyResult<i32> {
+        self.with(py, |r| r.map_fd())
+    }
+    /// Consume this ring's records (at most `n`), delivered as its add() said.
+    #[pyo3(signature = (n = None))]
+    fn consume(&self, py: Python<'_>, n: Option<usize>) -> PyResult<usize> {
+        self.rb.get().drain_rings(py, n, Some(self.idx))
+    }
+    fn __repr__(&self) -> String {
+        format!("<rbpf.Ring {}>", self.idx)
+    }
+}
+
 #[pymethods]
 impl RingBuffer {
+    /// Ring `idx` (in add() order): positions, sizes, its own consume().
+    fn ring(slf: &Bound<'_, Self>, idx: usize) -> PyResult<PyRing> {
+        let n = slf.get().rings.lock().len();
+        if idx >= n {
+            return Err(Error::new(libc::EINVAL, format!("ring buffer: no ring {idx} (have {n})"))).py();
+        }
+        Ok(PyRing { rb: slf.clone().unbind(), idx })
+    }
+
     /// `RingBuffer(map=None, callback=None, *, value_type=None, copy=True, batch=False)`;
     /// more rings with add().
     #[new]

@@ -71,3 +71,26 @@ def test_handles_after_object_close_do_not_crash(root):
     else:
         raise AssertionError("map access after close did not fail")
     link.detach()
+
+
+def test_zero_copy_and_perf_buffers_release_fds(root):
+    _cycle(True)
+    gc.collect()
+    before = _fds()
+    for _ in range(5):
+        with rbpf.Object.open(obj_path("maps")) as obj:
+            obj.rodata.target_pid = os.getpid()
+            obj.load()
+            with obj.attach_all():
+                views = []
+                rb = rbpf.RingBuffer(obj.maps["ringbuf"], views.append, copy=False)
+                os.getpid()
+                rb.poll(100)
+                rb.close()
+        with rbpf.Object.open(obj_path("perf_events")) as obj:
+            obj.load()
+            pb = rbpf.PerfBuffer(obj.maps["events"], lambda cpu, d: None)
+            pb.poll(0)
+            del pb  # no close(): dropping it releases the per-CPU events too
+    gc.collect()
+    assert _fds() == before

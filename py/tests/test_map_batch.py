@@ -73,7 +73,7 @@ def test_batch_lookup_of_10k_hash_matches_per_key_loop(big):
     assert m.lookup_batch(cur, 10) == ([], [])
     cur.reset()
     keys, _ = m.lookup_batch(cur, 10)
-    assert len(keys) == 10
+    assert 1 <= len(keys) <= 10  # whole hash buckets only: may stop short of count
 
 
 def test_lookup_batch_without_cursor_and_opts(big):

@@ -438,3 +438,26 @@ def test_batch_callback_exception_is_reraised(maps_obj):
         os.getpid()
         with pytest.raises(KeyError, match="batch boom"):
             rb.poll(1000)
+
+
+def test_ring_accessors_and_consume(maps_obj):
+    got: list[bytes] = []
+    with rbpf.RingBuffer(maps_obj.maps["ringbuf"], got.append) as rb:
+        r = rb.ring(0)
+        assert isinstance(r, rbpf.Ring) and r.index == 0
+        assert r.size == 64 * 1024 and r.map_fd >= 0
+        rb.consume()
+        assert r.avail_data_size == 0 and r.consumer_pos == r.producer_pos
+        for _ in range(3):
+            os.getpid()
+        # Each record: 8-byte header + 8 bytes.
+        assert r.avail_data_size >= 3 * 16
+        assert r.producer_pos - r.consumer_pos == r.avail_data_size
+        assert r.consume(2) == 2 and len(got) == 2
+        assert r.consume() >= 1
+        assert r.avail_data_size == 0
+        with pytest.raises(rbpf.BpfError) as ei:
+            rb.ring(1)
+        assert ei.value.errno == 22
+    with pytest.raises(rbpf.BpfError):
+        r.consumer_pos  # closed

@@ -1,7 +1,7 @@
 //! perf_event attach with libbpf's options, and a helper that opens a software CPU-clock
 //! sampler (the usual target of SEC("perf_event") programs).
 
-use super::perf_event::{attach_perf_event, attach_perf_event_legacy};
+use super::perf_event::attach_perf_event;
 use super::Link;
 use crate::opts::PerfEventOpts;
 use crate::sys::{self, attr::PerfEventAttr};
@@ -9,21 +9,24 @@ use crate::{Error, Result};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 /// libbpf's `bpf_program__attach_perf_event_opts`: the Link takes ownership of
-/// `perf_fd`. `force_ioctl_attach` uses PERF_EVENT_IOC_SET_BPF; `dont_enable` (ioctl
-/// mode) leaves the event disabled.
+/// `perf_fd`. `force_ioctl_attach` uses PERF_EVENT_IOC_SET_BPF (no cookie). As libbpf,
+/// the event is then enabled (PERF_EVENT_IOC_ENABLE) unless `dont_enable`, whichever way
+/// it was attached: callers commonly open their events disabled.
 pub fn attach_perf_event_opts(prog_fd: RawFd, perf_fd: OwnedFd, opts: &PerfEventOpts) -> Result<Link> {
-    if opts.force_ioctl_attach || opts.dont_enable {
+    let target = format!("perf event fd {}", perf_fd.as_raw_fd());
+    let link = if opts.force_ioctl_attach {
         if opts.bpf_cookie != 0 {
-            return Err(Error::new(libc::EOPNOTSUPP, "a BPF cookie needs a BPF perf link (not force_ioctl_attach / dont_enable)"));
+            return Err(Error::new(libc::EOPNOTSUPP, "a BPF cookie needs a BPF perf link (not force_ioctl_attach)"));
         }
-        if opts.dont_enable {
-            let target = format!("perf event fd {}", perf_fd.as_raw_fd());
-            sys::perf_event_set_bpf(perf_fd.as_raw_fd(), prog_fd).map_err(|e| e.context(format_args!("failed to attach to {target}")))?;
-            return Ok(Link::perf_ioctl(perf_fd, target));
-        }
-        return attach_perf_event_legacy(prog_fd, perf_fd);
+        sys::perf_event_set_bpf(perf_fd.as_raw_fd(), prog_fd).map_err(|e| e.context(format_args!("failed to attach to {target}")))?;
+        Link::perf_ioctl(perf_fd, target.clone())
+    } else {
+        attach_perf_event(prog_fd, perf_fd, opts.bpf_cookie)?
+    };
+    if !opts.dont_enable {
+        sys::perf_event_enable(link.perf_event_fd()).map_err(|e| e.context(format_args!("failed to enable {target}")))?;
     }
-    attach_perf_event(prog_fd, perf_fd, opts.bpf_cookie)
+    Ok(link)
 }
 
 /// Open a PERF_COUNT_SW_CPU_CLOCK sampling event: `pid` -1 with a `cpu` ≥ 0 samples the

@@ -260,8 +260,17 @@ pub struct Btf {
     start_id: u32,
     /// First string offset defined here (0 for a base BTF).
     start_str_off: u32,
-    /// Offset of each own type inside the type section (relative to `type_off`).
+    /// Offset inside the type section (relative to `type_off`) of every `1 << stride_shift`-th
+    /// own type: every type for BTF that is mutated or untrusted, every 4th for the
+    /// kernel's (a quarter of the memory; a lookup walks at most 3 headers).
     offsets: Vec<u32>,
+    stride_shift: u32,
+    /// Number of own types.
+    n_types: u32,
+    /// Kernel BTF only: offsets of the types whose kind is in ROOT_KINDS (what CO-RE
+    /// candidate searches look at), so a search skips the FUNCs, PTRs and FUNC_PROTOs
+    /// that make up most of vmlinux.
+    roots: Vec<u32>,
     /// Lazily built name index over own types.
     names: OnceLock<names::NameIndex>,
     /// Types visited by linear name scans so far: once that reaches SCAN_BUDGET times the
@@ -272,7 +281,7 @@ pub struct Btf {
 impl fmt::Debug for Btf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Btf")
-            .field("types", &self.offsets.len())
+            .field("types", &self.n_types)
             .field("start_id", &self.start_id)
             .field("bytes", &self.data.bytes().len())
             .field("split", &self.base.is_some())
@@ -298,6 +307,9 @@ impl Clone for Btf {
             start_id: self.start_id,
             start_str_off: self.start_str_off,
             offsets: self.offsets.clone(),
+            stride_shift: self.stride_shift,
+            n_types: self.n_types,
+            roots: self.roots.clone(),
             names: OnceLock::new(),
             scanned: AtomicUsize::new(0),
         }
@@ -706,7 +718,14 @@ impl Btf {
         // then never touches the string pages, which matters for an mmap'ed vmlinux.
         let str_end = start_str_off as u64 + lay.str_len as u64;
         let types = &b[lay.type_off..lay.type_off + lay.type_len];
-        let (offsets, max_ref) = if trusted { (index_layout(types, start_id)?, 0) } else { index_types(types, start_id, str_end)? };
+        let (offsets, n_types, stride_shift, roots, max_ref) = if trusted {
+            let (o, n, roots) = index_layout(types, start_id, KERNEL_STRIDE_SHIFT)?;
+            (o, n, KERNEL_STRIDE_SHIFT, roots, 0)
+        } else {
+            let (o, r) = index_types(types, start_id, str_end)?;
+            let n = o.len() as u32;
+            (o, n, 0, Vec::new(), r)
+        };
         let btf = Btf {
             type_off: lay.type_off,
             type_len: lay.type_len,
@@ -717,6 +736,9 @@ impl Btf {
             start_id,
             start_str_off,
             offsets,
+            stride_shift,
+            n_types,
+            roots,
             names: OnceLock::new(),
             scanned: AtomicUsize::new(0),
             data,
@@ -738,7 +760,7 @@ impl Btf {
             Ok(())
         };
         let types = &self.data.bytes()[self.type_off..self.type_off + self.type_len];
-        for (i, &off) in self.offsets.iter().enumerate() {
+        for (i, off) in self.own_offsets().enumerate() {
             let id = self.start_id + i as u32;
             let off = off as usize;
             let info = rd32(types, off + 4);
@@ -772,10 +794,53 @@ impl Btf {
         Ok(())
     }
 
+    /// Offset (in the type section) of own type number `idx`.
+    #[inline]
+    fn own_offset(&self, idx: u32) -> Option<u32> {
+        if idx >= self.n_types {
+            return None;
+        }
+        let mut off = *self.offsets.get((idx >> self.stride_shift) as usize)?;
+        if self.stride_shift != 0 {
+            let types = &self.data.bytes()[self.type_off..self.type_off + self.type_len];
+            for _ in 0..idx & ((1 << self.stride_shift) - 1) {
+                off += type_len_at(types, off as usize) as u32;
+            }
+        }
+        Some(off)
+    }
+
+    /// The id of the own type whose record starts at `off` (a type-section offset).
+    pub(crate) fn id_at_offset(&self, off: u32) -> Option<u32> {
+        let g = self.offsets.partition_point(|&c| c <= off).checked_sub(1)?;
+        let mut idx = (g as u32) << self.stride_shift;
+        let types = &self.data.bytes()[self.type_off..self.type_off + self.type_len];
+        let mut p = self.offsets[g];
+        while p < off && idx < self.n_types {
+            p += type_len_at(types, p as usize) as u32;
+            idx += 1;
+        }
+        (p == off && idx < self.n_types).then_some(self.start_id + idx)
+    }
+
+    /// Offsets of every own type, in id order: from each index checkpoint, a walk of at
+    /// most `stride - 1` headers (walks restart at every checkpoint, so they do not form
+    /// one long chain of dependent loads).
+    pub(crate) fn own_offsets(&self) -> OwnOffsets<'_> {
+        OwnOffsets {
+            types: &self.data.bytes()[self.type_off..self.type_off + self.type_len],
+            checkpoints: &self.offsets,
+            shift: self.stride_shift,
+            idx: 0,
+            n: self.n_types,
+            pos: 0,
+        }
+    }
+
     /// Total number of type ids including void and any base types: valid ids are
     /// `0..type_cnt()` (libbpf's btf__type_cnt).
     pub fn type_cnt(&self) -> u32 {
-        self.start_id + self.offsets.len() as u32
+        self.start_id + self.n_types
     }
 
     /// First id defined by this BTF itself (1, or after the base's for split BTF).
@@ -803,7 +868,7 @@ impl Btf {
                 None => bail!(libc::EINVAL, "btf: type id {id} out of range"),
             };
         }
-        let Some(&off) = self.offsets.get((id - self.start_id) as usize) else {
+        let Some(off) = self.own_offset(id - self.start_id) else {
             bail!(libc::EINVAL, "btf: type id {id} out of range (type count {})", self.type_cnt());
         };
         let types = &self.data.bytes()[self.type_off..self.type_off + self.type_len];
@@ -868,7 +933,7 @@ impl Btf {
     }
 
     fn find_own(&self, name: &str, kind: Option<Kind>) -> Option<u32> {
-        if self.names.get().is_none() && self.scanned.load(Ordering::Relaxed) < SCAN_BUDGET * self.offsets.len() {
+        if self.names.get().is_none() && self.scanned.load(Ordering::Relaxed) < SCAN_BUDGET * self.n_types as usize {
             let (found, visited) = names::scan_find(self, name, kind);
             self.scanned.fetch_add(visited, Ordering::Relaxed);
             return found;
@@ -916,8 +981,8 @@ impl Btf {
             None => Vec::new(),
         };
         let ess = essential_name(name);
-        if self.names.get().is_none() && self.scanned.load(Ordering::Relaxed) < SCAN_BUDGET * self.offsets.len() {
-            self.scanned.fetch_add(self.offsets.len(), Ordering::Relaxed);
+        if self.names.get().is_none() && self.scanned.load(Ordering::Relaxed) < SCAN_BUDGET * self.n_types as usize {
+            self.scanned.fetch_add(self.n_types as usize, Ordering::Relaxed);
             names::scan_essential(self, ess, &mut out);
         } else {
             self.name_index().find_essential(self, ess, &mut out);
@@ -936,8 +1001,8 @@ impl Btf {
             None => vec![Vec::new(); queries.len()],
         };
         let q: Vec<(&[u8], u32)> = queries.iter().map(|(n, k)| (essential_name(n).as_bytes(), names::core_kind_mask(*k))).collect();
-        if self.names.get().is_none() && self.scanned.load(Ordering::Relaxed) < SCAN_BUDGET * self.offsets.len() {
-            self.scanned.fetch_add(self.offsets.len(), Ordering::Relaxed);
+        if self.names.get().is_none() && self.scanned.load(Ordering::Relaxed) < SCAN_BUDGET * self.n_types as usize {
+            self.scanned.fetch_add(self.n_types as usize, Ordering::Relaxed);
             names::scan_candidates(self, &q, &mut out);
         } else {
             let idx = self.name_index();
@@ -1099,8 +1164,8 @@ impl Btf {
         if id < self.start_id {
             bail!(libc::EINVAL, "btf: type [{id}] belongs to the base BTF and cannot be modified");
         }
-        match self.offsets.get((id - self.start_id) as usize) {
-            Some(&o) => Ok(self.type_off + o as usize),
+        match self.own_offset(id - self.start_id) {
+            Some(o) => Ok(self.type_off + o as usize),
             None => bail!(libc::EINVAL, "btf: type id {id} out of range"),
         }
     }
@@ -1315,44 +1380,40 @@ fn sanitize_types(btf: &mut Btf, opts: &SanitizeOpts) -> Result<()> {
 /// without a second pass (the slow `check_refs` walk runs only to name a bad one).
 /// The layout-only index pass (kernel-verified BTF): each type's offset from its kind and
 /// vlen, nothing else read. A few ns per type.
-fn index_layout(types: &[u8], start_id: u32) -> Result<Vec<u32>> {
+fn index_layout(types: &[u8], start_id: u32, stride_shift: u32) -> Result<(Vec<u32>, u32, Vec<u32>)> {
     if types.len() > u32::MAX as usize {
         bail!(libc::E2BIG, "btf: type section too large");
     }
-    // Branch-free step: kinds arrive in no predictable order, so a per-kind branch would
-    // mispredict on most types. (fixed extra bytes, bytes per vlen entry) by kind;
-    // unknown kinds are flagged and reported after the walk.
-    const FIXED: [u8; 32] = {
-        let mut t = [0u8; 32];
-        t[1] = 4;
-        t[14] = 4;
-        t[17] = 4;
-        t[3] = 12;
-        t
-    };
-    const PER_VLEN: [u8; 32] = {
-        let mut t = [0u8; 32];
-        t[4] = 12;
-        t[5] = 12;
-        t[15] = 12;
-        t[19] = 12;
-        t[6] = 8;
-        t[13] = 8;
-        t
-    };
-    let mut offsets = Vec::with_capacity(types.len() / 12 + 1);
+    let mask = (1usize << stride_shift) - 1;
+    let mut offsets = Vec::with_capacity((types.len() / 12 >> stride_shift) + 1);
+    // Written branch-free: every type stores its offset in the next slot, and the slot
+    // is kept (len advanced) only for ROOT_KINDS. Capacity is virtual until touched.
+    let mut roots: Vec<u32> = vec![0; types.len() / 12 + 1];
+    let mut nroots = 0usize;
     let mut pos = 0usize;
+    let mut n = 0usize;
     let mut bad_kinds = 0u32;
     while let Some(h) = types.get(pos + 4..pos + 8) {
         let info = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
         let k = ((info >> 24) & 0x1f) as usize;
         bad_kinds |= (k == 0 || k > 19) as u32;
-        offsets.push(pos as u32);
-        pos += 12 + FIXED[k] as usize + PER_VLEN[k] as usize * (info & 0xffff) as usize;
+        if n & mask == 0 {
+            offsets.push(pos as u32);
+        }
+        if let Some(slot) = roots.get_mut(nroots) {
+            *slot = pos as u32;
+        }
+        nroots += ((ROOT_KINDS >> k) & 1) as usize;
+        n += 1;
+        pos += record_len(info);
+    }
+    if n > (u32::MAX / 2) as usize {
+        bail!(libc::E2BIG, "btf: too many types");
     }
     if bad_kinds != 0 {
         // Rare (corrupt input): find the first offender for the message.
-        for (i, &o) in offsets.iter().enumerate() {
+        let it = OwnOffsets { types, checkpoints: &offsets, shift: stride_shift, idx: 0, n: n as u32, pos: 0 };
+        for (i, o) in it.enumerate() {
             let k = (rd32(types, o as usize + 4) >> 24) & 0x1f;
             if k == 0 || k > 19 {
                 bail!(libc::EINVAL, "btf: type [{}] has unknown kind {k}", start_id as usize + i);
@@ -1360,9 +1421,111 @@ fn index_layout(types: &[u8], start_id: u32) -> Result<Vec<u32>> {
         }
     }
     if pos != types.len() {
-        bail!(libc::EINVAL, "btf: type [{}] runs past the end of the type section", start_id as usize + offsets.len().saturating_sub(1));
+        bail!(libc::EINVAL, "btf: type [{}] runs past the end of the type section", start_id as usize + n.saturating_sub(1));
     }
-    Ok(offsets)
+    roots.truncate(nroots);
+    roots.shrink_to_fit();
+    Ok((offsets, n as u32, roots))
+}
+
+/// Branch-free record lengths: kinds arrive in no predictable order, so a per-kind branch
+/// would mispredict on most types. Extra bytes after the 12-byte header, fixed and per
+/// vlen entry, by kind number (unknown kinds: 0; the index pass reports them).
+const FIXED: [u8; 32] = {
+    let mut t = [0u8; 32];
+    t[1] = 4;
+    t[14] = 4;
+    t[17] = 4;
+    t[3] = 12;
+    t
+};
+const PER_VLEN: [u8; 32] = {
+    let mut t = [0u8; 32];
+    t[4] = 12;
+    t[5] = 12;
+    t[15] = 12;
+    t[19] = 12;
+    t[6] = 8;
+    t[13] = 8;
+    t
+};
+/// Kinds a named CO-RE local root type can have (candidate searches over kernel BTF
+/// look only at types of these kinds).
+pub(crate) const ROOT_KINDS: u32 = (1 << Kind::Int as u32)
+    | (1 << Kind::Struct as u32)
+    | (1 << Kind::Union as u32)
+    | (1 << Kind::Enum as u32)
+    | (1 << Kind::Fwd as u32)
+    | (1 << Kind::Typedef as u32)
+    | (1 << Kind::Float as u32)
+    | (1 << Kind::Enum64 as u32);
+
+/// The kernel BTF's index keeps every 4th type offset.
+const KERNEL_STRIDE_SHIFT: u32 = 2;
+
+/// Length of the type record at `off` (12-byte header + kind data), from its header.
+#[inline]
+fn type_len_at(types: &[u8], off: usize) -> usize {
+    record_len(rd32(types, off + 4))
+}
+
+/// FIXED and PER_VLEN / 4 packed 2 bits per kind into registers: the index walk is one
+/// long chain of dependent steps, and a shift is shorter than a table load.
+const FIXED_Q: u64 = {
+    let mut v = 0u64;
+    let mut k = 0;
+    while k < 20 {
+        v |= ((FIXED[k] / 4) as u64) << (2 * k);
+        k += 1;
+    }
+    v
+};
+const PER_VLEN_Q: u64 = {
+    let mut v = 0u64;
+    let mut k = 0;
+    while k < 20 {
+        v |= ((PER_VLEN[k] / 4) as u64) << (2 * k);
+        k += 1;
+    }
+    v
+};
+
+/// Length of a type record (12-byte header + kind data) from its info word; unknown
+/// kinds (≥ 20) count as header only.
+#[inline(always)]
+fn record_len(info: u32) -> usize {
+    let k2 = (((info >> 24) & 0x1f) * 2) as u64;
+    let (fx, pv) = if k2 < 40 { ((FIXED_Q >> k2) & 3, (PER_VLEN_Q >> k2) & 3) } else { (0, 0) };
+    12 + 4 * (fx as usize + pv as usize * (info & 0xffff) as usize)
+}
+
+/// Iterator over own type offsets in id order (see `Btf::own_offsets`).
+pub(crate) struct OwnOffsets<'a> {
+    types: &'a [u8],
+    checkpoints: &'a [u32],
+    shift: u32,
+    idx: u32,
+    n: u32,
+    pos: usize,
+}
+
+impl Iterator for OwnOffsets<'_> {
+    type Item = u32;
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        if self.idx >= self.n {
+            return None;
+        }
+        let mask = (1u32 << self.shift) - 1;
+        let p = if self.idx & mask == 0 {
+            *self.checkpoints.get((self.idx >> self.shift) as usize)? as usize
+        } else {
+            self.pos
+        };
+        self.idx += 1;
+        self.pos = p + type_len_at(self.types, p);
+        Some(p as u32)
+    }
 }
 
 fn index_types(types: &[u8], start_id: u32, str_end: u64) -> Result<(Vec<u32>, u32)> {

@@ -126,15 +126,15 @@ fn essential_len(b: &[u8]) -> usize {
 
 impl NameIndex {
     pub(super) fn build(btf: &Btf) -> NameIndex {
-        let n = btf.offsets.len();
+        let n = btf.n_types as usize;
         // Bits to hold idx+1; the rest of the u32 is the tag.
         let idx_bits = (32 - (n as u32 + 1).leading_zeros()).max(1);
         let types = &btf.data.bytes()[btf.type_off..btf.type_off + btf.type_len];
-        let named = btf.offsets.iter().filter(|&&o| super::rd32(types, o as usize) != 0).count();
+        let named = btf.own_offsets().filter(|&o| super::rd32(types, o as usize) != 0).count();
         let cap = (named * 4 / 3 + 1).next_power_of_two().max(8);
         let mut idx = NameIndex { slots: vec![0; cap], mask: cap - 1, idx_bits };
         let strs = &btf.data.bytes()[btf.str_off..btf.str_off + btf.str_len];
-        for (i, &o) in btf.offsets.iter().enumerate() {
+        for (i, o) in btf.own_offsets().enumerate() {
             let name_off = super::rd32(types, o as usize);
             if name_off == 0 {
                 continue;
@@ -241,27 +241,41 @@ pub(super) fn scan_find(btf: &Btf, name: &str, kind: Option<Kind>) -> (Option<u3
     let strs = &btf.data.bytes()[btf.str_off..btf.str_off + btf.str_len];
     let q = name.as_bytes();
     let Some(&first) = q.first() else { return (None, 0) };
-    for (i, &o) in btf.offsets.iter().enumerate() {
-        let name_off = super::rd32(types, o as usize);
-        if name_off == 0 {
-            continue;
+    let want = kind.map(|k| k as u32);
+    // (header kind first: rejects most types without touching their name)
+    let hit = |o: u32| -> bool {
+        let o = o as usize;
+        if want.is_some_and(|k| (super::rd32(types, o + 4) >> 24) & 0x1f != k) {
+            return false;
         }
-        let matches = match name_off.checked_sub(btf.start_str_off) {
+        let name_off = super::rd32(types, o);
+        if name_off == 0 {
+            return false;
+        }
+        match name_off.checked_sub(btf.start_str_off) {
             Some(rel) => {
                 let rel = rel as usize;
                 // First byte, then the whole name and its terminator.
                 strs.get(rel) == Some(&first) && strs.get(rel..rel + q.len()) == Some(q) && strs.get(rel + q.len()) == Some(&0)
             }
             None => btf.str_or_empty(name_off) == name,
-        };
-        if matches {
-            let id = btf.start_id + i as u32;
-            if kind.is_none_or(|k| btf.type_by_id(id).is_ok_and(|t| t.kind() == k)) {
-                return (Some(id), i + 1);
+        }
+    };
+    if !btf.roots.is_empty() && want.is_some_and(|k| super::ROOT_KINDS & (1 << k) != 0) {
+        // Kernel BTF, a kind CO-RE roots have: only those types (id order kept).
+        for (i, &o) in btf.roots.iter().enumerate() {
+            if hit(o) {
+                return (btf.id_at_offset(o), i + 1);
             }
         }
+        return (None, btf.roots.len());
     }
-    (None, btf.offsets.len())
+    for (i, o) in btf.own_offsets().enumerate() {
+        if hit(o) {
+            return (Some(btf.start_id + i as u32), i + 1);
+        }
+    }
+    (None, btf.n_types as usize)
 }
 
 /// Linear search for every own type whose essential name is `ess`, in id order.
@@ -270,7 +284,7 @@ pub(super) fn scan_essential(btf: &Btf, ess: &str, out: &mut Vec<u32>) {
     let strs = &btf.data.bytes()[btf.str_off..btf.str_off + btf.str_len];
     let q = ess.as_bytes();
     let Some(&first) = q.first() else { return };
-    for (i, &o) in btf.offsets.iter().enumerate() {
+    for (i, o) in btf.own_offsets().enumerate() {
         let name_off = super::rd32(types, o as usize);
         if name_off == 0 {
             continue;
@@ -318,39 +332,46 @@ pub(super) fn scan_candidates(btf: &Btf, queries: &[(&[u8], u32)], out: &mut [Ve
         if kinds == 0 {
             continue;
         }
-        for (i, &o) in btf.offsets.iter().enumerate() {
+        let mut visit = |o: u32| -> Option<()> {
             let o = o as usize;
             let k = (super::rd32(types, o + 4) >> 24) & 0x1f;
             if kinds & (1 << k) == 0 {
-                continue;
+                return None;
             }
             let name_off = super::rd32(types, o);
             if name_off == 0 {
-                continue;
+                return None;
             }
             let name: &[u8] = match name_off.checked_sub(btf.start_str_off) {
                 Some(rel) => {
-                    let Some(&b) = strs.get(rel as usize) else { continue };
+                    let b = *strs.get(rel as usize)?;
                     if first[b as usize] == 0 {
-                        continue;
+                        return None;
                     }
                     own_name(strs, btf.start_str_off, name_off).unwrap_or(&[])
                 }
                 None => btf.str_or_empty(name_off).as_bytes(),
             };
-            let Some(&b) = name.first() else { continue };
-            let mut hits = first[b as usize];
-            if hits == 0 {
-                continue;
-            }
+            let mut hits = first[*name.first()? as usize];
             let ess = &name[..essential_len(name)];
             while hits != 0 {
                 let q = hits.trailing_zeros() as usize;
                 hits &= hits - 1;
                 let (qn, qmask) = chunk[q];
                 if qmask & (1 << k) != 0 && ess == qn {
-                    out[base_q + q].push(btf.start_id + i as u32);
+                    out[base_q + q].push(btf.id_at_offset(o as u32)?);
                 }
+            }
+            Some(())
+        };
+        if !btf.roots.is_empty() && kinds & !super::ROOT_KINDS == 0 {
+            // Kernel BTF: only the types of kinds a CO-RE root can have (a sixth of them).
+            for &o in &btf.roots {
+                visit(o);
+            }
+        } else {
+            for o in btf.own_offsets() {
+                visit(o);
             }
         }
     }

@@ -1060,3 +1060,38 @@ fn btf_from_file_errors() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(e.errno(), libc::ENODATA, "{e:?}");
 }
+
+/// The kernel's BTF parsed in place (layout-only pass, sparse index over an mmap) sees
+/// exactly the types a fully validated, dense parse of the same bytes sees; and batched
+/// CO-RE candidate search equals one search per name.
+#[test]
+fn btf_kernel_sparse_index_matches_dense() {
+    let path = "/sys/kernel/btf/vmlinux";
+    let Ok(m) = crate::sys::mmap_file_ro(path) else {
+        rbpf_testprogs::skip("", "cannot map /sys/kernel/btf/vmlinux");
+        return;
+    };
+    let dense = Btf::from_bytes(m.as_ref().to_vec()).unwrap();
+    let sparse = Btf::from_kernel_shared(Arc::new(m), None).unwrap();
+    assert_eq!(dense.type_cnt(), sparse.type_cnt());
+    for id in 0..dense.type_cnt() {
+        let (a, b) = (dense.type_by_id(id).unwrap(), sparse.type_by_id(id).unwrap());
+        assert_eq!((a.kind(), a.name_off(), a.info(), a.size_or_type()), (b.kind(), b.name_off(), b.info(), b.size_or_type()), "type [{id}]");
+    }
+    assert!(sparse.type_by_id(sparse.type_cnt()).is_err());
+    let q = [("task_struct", Kind::Struct), ("file", Kind::Struct), ("bpf_map_type", Kind::Enum), ("u32", Kind::Typedef), ("no_such_rbpf_type", Kind::Struct)];
+    let batched = sparse.find_core_candidates(&q);
+    for (i, (n, k)) in q.iter().enumerate() {
+        let single: Vec<u32> = dense
+            .find_by_essential_name(n)
+            .into_iter()
+            .filter(|&id| {
+                let t = dense.type_by_id(id).unwrap();
+                t.kind() == *k || (t.kind().is_any_enum() && k.is_any_enum())
+            })
+            .collect();
+        assert_eq!(batched[i], single, "{n}");
+    }
+    assert_eq!(batched[0].len(), 1);
+    assert!(batched[4].is_empty());
+}

@@ -32,9 +32,20 @@ pub fn apply_core(spec: &super::ObjectSpec, local: &Btf, funcs: &mut [Vec<Insn>]
             }
         }));
     }
-    // Every candidate search of the object in one pass over the target's types.
+    // Every candidate search of the object in one pass over the target's types (only for
+    // records that will be relocated: programs with autoload off are skipped).
     if let Some(ext) = &spec.btf_ext {
-        engine.prefetch(ext.core_relo.iter().flat_map(|(_, recs)| recs.iter()).filter(|r| r.kind != TYPE_ID_LOCAL).map(|r| r.type_id));
+        let mut ids = Vec::new();
+        for (sec_name, recs) in &ext.core_relo {
+            let Some(sec_idx) = spec.sec_names.iter().position(|n| n == sec_name) else { continue };
+            for r in recs.iter().filter(|r| r.kind != TYPE_ID_LOCAL) {
+                let p = spec.find_prog_by_sec_insn(sec_idx, r.insn_off as usize / Insn::SIZE);
+                if p.is_some_and(|p| autoload.get(p).copied().unwrap_or(false)) {
+                    ids.push(r.type_id);
+                }
+            }
+        }
+        engine.prefetch(ids);
     }
     crate::reloc::apply_core(spec, funcs, autoload, &mut |name: &str, insns: &mut [Insn], idx: usize, rec: &CoreRelo, _i: usize| {
         let out = engine.relocate(name, insns, idx, rec)?;

@@ -10,7 +10,7 @@
             ...
 
 Names follow libbpf (see API.md): ``Object``, ``Program``, ``Map``, ``Link``,
-``RingBuffer``, ``PerfBuffer``; errors are ``BpfError`` (an ``OSError``) and ``VerifierError``; the
+``RingBuffer``, ``PerfBuffer``, ``UserRingBuffer``; errors are ``BpfError`` (an ``OSError``) and ``VerifierError``; the
 library's messages go to ``logging.getLogger("rbpf")``.
 """
 
@@ -32,8 +32,11 @@ from ._rbpf import (
     PerfBuffer,
     Program,
     RecordBatch,
+    Ring,
     RingBuffer,
     Struct,
+    UserRingBuffer,
+    UserRingSample,
     num_possible_cpus,
     opts_fields,
 )
@@ -54,7 +57,10 @@ __all__ = [
     "Link",
     "LinkSet",
     "RingBuffer",
+    "Ring",
     "PerfBuffer",
+    "UserRingBuffer",
+    "UserRingSample",
     "RecordBatch",
     "BatchCursor",
     "GlobalData",

@@ -176,7 +176,7 @@ impl ElfImage {
 
     /// File offset of a virtual address: vaddr - segment vaddr + segment offset.
     pub fn vaddr_to_offset(&self, vaddr: u64) -> Option<u64> {
-        self.segment_of(vaddr).map(|s| vaddr - s.vaddr + s.offset)
+        self.segment_of(vaddr).and_then(|s| (vaddr - s.vaddr).checked_add(s.offset))
     }
 
     /// The file offset of function `name` ("f", "f@VER" or "f@@VER"), as libbpf's

@@ -96,12 +96,17 @@ pub fn find_sites(img: &ElfImage, provider: &str, name: &str) -> Result<Vec<Usdt
         let seg = img.segment_of(abs_ip).filter(|s| s.executable).ok_or_else(|| {
             Error::new(libc::EINVAL, format!("usdt: probe {provider}:{name} at 0x{abs_ip:x} is not in an executable segment of '{}'", img.path))
         })?;
-        let rel_ip = abs_ip - seg.vaddr + seg.offset;
+        // Hostile program headers can put p_offset anywhere: no wrapping.
+        let rel_ip = (abs_ip - seg.vaddr).checked_add(seg.offset).ok_or_else(|| {
+            Error::new(libc::EINVAL, format!("usdt: probe {provider}:{name} at 0x{abs_ip:x}: segment file offset out of range in '{}'", img.path))
+        })?;
         let sema_off = if n.sema_addr != 0 {
             let s = img.segment_of(n.sema_addr).filter(|s| !s.executable).ok_or_else(|| {
                 Error::new(libc::EINVAL, format!("usdt: semaphore of {provider}:{name} at 0x{:x} is not in a data segment of '{}'", n.sema_addr, img.path))
             })?;
-            n.sema_addr - s.vaddr + s.offset
+            (n.sema_addr - s.vaddr).checked_add(s.offset).ok_or_else(|| {
+                Error::new(libc::EINVAL, format!("usdt: semaphore of {provider}:{name} at 0x{:x}: segment file offset out of range in '{}'", n.sema_addr, img.path))
+            })?
         } else {
             0
         };
