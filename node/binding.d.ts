@@ -58,6 +58,22 @@ export declare class NativeLink {
   get detached(): boolean
   /** Detach and close; a second call does nothing. */
   detach(): void
+  /** Open a link pinned on a bpffs. */
+  static openPinned(path: string): NativeLink
+  pin(path: string): void
+  unpin(): void
+  get pinPath(): string | null
+  /** What the link is attached to, for messages ("tracepoint 'syscalls/...'"). */
+  get target(): string | null
+  /** Replace the link's program (BPF_LINK_UPDATE). */
+  updateProgram(progFd: number): void
+  info(): LinkInfo
+  /** Run the iterator once and return its whole output. */
+  iterRead(): Buffer
+  /** A new readable iterator fd; the caller owns (and closes) it. */
+  iterCreate(): number
+  /** Forget the link without detaching (it stays attached until the process exits). */
+  disconnect(): void
 }
 
 export declare class NativeMap {
@@ -97,6 +113,17 @@ export declare class NativeMap {
    * were deleted (a missing key is ENOENT).
    */
   deleteBatch(keys: unknown[] | Uint8Array, options?: Record<string, unknown> | undefined | null): number
+}
+
+/**
+ * The JS thread's network namespace, saved when entering another one and restored by
+ * `restore()` (the backing of index.js withNetns).
+ */
+export declare class NativeNetnsGuard {
+  /** Save the calling thread's namespace, then enter the one at `path`. */
+  static enter(path: string): NativeNetnsGuard
+  /** Go back to the saved namespace; idempotent. */
+  restore(): void
 }
 
 export declare class NativeObject {
@@ -186,6 +213,39 @@ export declare class NativeProgram {
   attachTracepoint(category: string, name: string, options?: object | undefined | null): NativeLink
   attachRawTracepoint(name: string, options?: object | undefined | null): NativeLink
   attachTrace(options?: object | undefined | null): NativeLink
+  /**
+   * uprobe / uretprobe; options: `pid` (-1 all, 0 self), `funcOffset` and the core's
+   * bpf_uprobe_opts.
+   */
+  attachUprobe(path: string, options?: object | undefined | null): NativeLink
+  /**
+   * One uprobe.multi link: a glob `pattern`, or `syms` / `offsets` (with
+   * `refCtrOffsets`, `cookies`) in the options.
+   */
+  attachUprobeMulti(path: string, pattern?: string | undefined | null, options?: object | undefined | null): NativeLink
+  /** Every site of USDT probe provider:name; options `pid` and bpf_usdt_opts. */
+  attachUsdt(path: string, provider: string, name: string, options?: object | undefined | null): NativeLink
+  attachKprobe(func: string, options?: object | undefined | null): NativeLink
+  attachKsyscall(name: string, options?: object | undefined | null): NativeLink
+  /** One kprobe.multi link: a glob `pattern`, or `syms` / `addrs` (+ `cookies`). */
+  attachKprobeMulti(pattern?: string | undefined | null, options?: object | undefined | null): NativeLink
+  /** XDP through a BPF link; `flags`: XDP_FLAGS_SKB_MODE / _DRV_MODE / _HW_MODE. */
+  attachXdp(ifindex: number, options?: object | undefined | null): NativeLink
+  attachTcx(ifindex: number, options?: object | undefined | null): NativeLink
+  attachNetkit(ifindex: number, options?: object | undefined | null): NativeLink
+  /** clsact + direct-action cls_bpf over netlink (index.js parses the options). */
+  attachTc(ifindex: number, attachPoint: number, priority: number, handle: number): NativeLink
+  /** A cgroup given by fd or by path (opened for the call). */
+  attachCgroup(cgroup: number | string, options?: object | undefined | null): NativeLink
+  /** A network namespace given by fd or path (/run/netns/NAME, /proc/PID/ns/net). */
+  attachNetns(netns: number | string): NativeLink
+  attachSockmap(mapFd: number): NativeLink
+  attachSocketFilter(sockFd: number): NativeLink
+  attachIter(options?: object | undefined | null): NativeLink
+  /** A perf event fd the caller opened (duplicated: the caller still closes its own). */
+  attachPerfEvent(fd: number, options?: object | undefined | null): NativeLink
+  attachNetfilter(options?: object | undefined | null): NativeLink
+  attachLsm(): NativeLink
 }
 
 export declare class NativeRingBuffer {
@@ -217,6 +277,9 @@ export declare class NativeRingBuffer {
   close(): void
 }
 
+/** The index of an interface in the calling thread's network namespace. */
+export declare function ifNametoindex(name: string): number
+
 export interface LastError {
   errno: number
   code: string
@@ -224,11 +287,21 @@ export interface LastError {
   verifierLog?: string
 }
 
+export interface LinkInfo {
+  /** BPF_LINK_TYPE_* number. */
+  type: number
+  id: number
+  progId: number
+}
+
 /** Cheap check index.js makes after native calls. */
 export declare function logPending(): boolean
 
 /** Number of possible CPUs (the length of a per-CPU map value). */
 export declare function numPossibleCpus(): number
+
+/** A PERF_COUNT_SW_CPU_CLOCK sampling event fd (the caller owns and closes it). */
+export declare function openCpuClockSampler(pid: number, cpu: number, periodOrFreq: bigint | number, freq: boolean): number
 
 /** Every options struct's fields in Node spelling: `{ rbpf_object_open_opts: ['objectName', ...] }`. */
 export declare function optsFields(): Record<string, string[]>
@@ -247,3 +320,23 @@ export declare function takeLastError(): LastError | null
 
 /** Queued messages as [level, message] pairs, oldest first; empties the queue. */
 export declare function takeLogMessages(): Array<[string, string]>
+
+/** libbpf's bpf_tc_attach; returns bpf_tc_opts with the kernel's handle / priority / id. */
+export declare function tcAttach(hook?: object | undefined | null, options?: object | undefined | null): Record<string, number>
+
+export declare function tcDetach(hook?: object | undefined | null, options?: object | undefined | null): void
+
+export declare function tcHookCreate(hook?: object | undefined | null): void
+
+export declare function tcHookDestroy(hook?: object | undefined | null): void
+
+export declare function tcQuery(hook?: object | undefined | null, options?: object | undefined | null): Record<string, number>
+
+export declare function xdpAttach(ifindex: number, progFd: number, flags: number, options?: object | undefined | null): void
+
+export declare function xdpDetach(ifindex: number, flags: number, options?: object | undefined | null): void
+
+/** libbpf's bpf_xdp_query: bpf_xdp_query_opts' fields, camelCase (featureFlags bigint). */
+export declare function xdpQuery(ifindex: number, flags: number): Record<string, number | bigint>
+
+export declare function xdpQueryId(ifindex: number, flags: number): number

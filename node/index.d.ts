@@ -24,6 +24,119 @@ export interface ObjectOpenOptions {
 export interface TracepointOptions { bpfCookie?: number | bigint }
 export interface RawTracepointOptions { cookie?: number | bigint }
 export interface TraceOptions { cookie?: number | bigint }
+/** 64-bit options take a number or a bigint. */
+type U64 = number | bigint
+/** libbpf's enum probe_attach_mode, as a string or its number. */
+export type AttachMode = 'default' | 'legacy' | 'perf' | 'link' | number
+/** An interface index, or a name resolved in the calling thread's network namespace. */
+export type IfIndex = number | string
+/** libbpf's enum bpf_tc_attach_point: 'ingress', 'egress', 'ingress|egress', ... or its number. */
+export type TcAttachPoint = 'ingress' | 'egress' | 'ingress|egress' | 'custom' | 'qdisc' | number
+
+/** attachUprobe: `pid` and `funcOffset` (libbpf's positional arguments) plus bpf_uprobe_opts. */
+export interface UprobeOptions {
+  /** -1 (default): every process; 0: this one; N: that one. */
+  pid?: number
+  /** Offset in the file, or added to funcName's address. */
+  funcOffset?: U64
+  refCtrOffset?: U64
+  bpfCookie?: U64
+  retprobe?: boolean
+  /** 'func' or 'func@LIB'. */
+  funcName?: string | null
+  attachMode?: AttachMode
+}
+export interface UprobeMultiOptions {
+  pid?: number
+  syms?: string[]
+  offsets?: U64[]
+  refCtrOffsets?: U64[]
+  cookies?: U64[]
+  retprobe?: boolean
+  session?: boolean
+}
+export interface UsdtOptions { pid?: number, usdtCookie?: U64 }
+export interface KprobeOptions { bpfCookie?: U64, offset?: U64, retprobe?: boolean, attachMode?: AttachMode }
+export interface KsyscallOptions { bpfCookie?: U64, retprobe?: boolean }
+export interface KprobeMultiOptions {
+  syms?: string[]
+  addrs?: U64[]
+  cookies?: U64[]
+  retprobe?: boolean
+  session?: boolean
+  uniqueMatch?: boolean
+}
+export interface XdpOptions {
+  /** constants.XDP_FLAGS_SKB_MODE / _DRV_MODE / _HW_MODE (0: the kernel chooses). */
+  flags?: number
+}
+/** bpf_tcx_opts / bpf_netkit_opts / bpf_cgroup_opts: ordering among attachments. */
+export interface OrderingOptions {
+  /** constants.BPF_F_BEFORE / BPF_F_AFTER / BPF_F_ID / BPF_F_LINK. */
+  flags?: number
+  relativeFd?: number
+  relativeId?: number
+  expectedRevision?: U64
+}
+export interface TcOptions {
+  attachPoint?: TcAttachPoint
+  /** 0: the kernel chooses. */
+  priority?: number
+  /** 0: the kernel chooses. */
+  handle?: number
+}
+export interface IterOptions {
+  /** The map to iterate (instead of mapFd). */
+  map?: BpfMap
+  mapFd?: number
+  cgroupFd?: number
+  order?: number
+  tid?: number
+  pid?: number
+  pidFd?: number
+}
+export interface PerfEventOptions { bpfCookie?: U64, forceIoctlAttach?: boolean, dontEnable?: boolean }
+export interface NetfilterOptions { pf?: number, hooknum?: number, priority?: number, flags?: number }
+/** libbpf's bpf_tc_hook. */
+export interface TcHook {
+  ifindex: IfIndex
+  attachPoint: TcAttachPoint
+  parent?: number
+  handle?: number
+  qdisc?: string | null
+}
+/** libbpf's bpf_tc_opts (progId, handle, priority are also outputs). */
+export interface TcFilterOptions {
+  /** The program to attach (or progFd). */
+  prog?: Program
+  progFd?: number
+  /** constants.RBPF_TC_F_REPLACE */
+  flags?: number
+  progId?: number
+  handle?: number
+  priority?: number
+}
+export interface TcFilter { progFd: number, flags: number, progId: number, handle: number, priority: number }
+/** libbpf's bpf_xdp_query_opts. */
+export interface XdpQuery {
+  progId: number
+  drvProgId: number
+  hwProgId: number
+  skbProgId: number
+  /** constants.XDP_ATTACHED_*. */
+  attachMode: number
+  featureFlags: bigint
+  xdpZcMaxSegs: number
+}
+export interface LinkInfo {
+  /** BPF_LINK_TYPE_* number. */
+  type: number
+  id: number
+  progId: number
+}
+/** A socket with an fd: a socket fd number, or a bound net.Socket / dgram.Socket. */
+export type SocketLike = number | { _handle?: { fd?: number } | null }
+
 export interface RingBufferAddOptions {
   /** Decode records as this BTF type of the map's object, e.g. 'struct event'. */
   valueType?: string
@@ -101,12 +214,62 @@ export declare class Program {
   attachTracepoint(category: string, name: string, options?: TracepointOptions): Link
   attachRawTracepoint(name: string, options?: RawTracepointOptions): Link
   attachTrace(options?: TraceOptions): Link
+  /** uprobe / uretprobe on a path or library name ('libc.so.6'). */
+  attachUprobe(path: string, options?: UprobeOptions): Link
+  /** One uprobe.multi link: a glob pattern, or syms / offsets in the options. */
+  attachUprobeMulti(path: string, pattern?: string | null, options?: UprobeMultiOptions): Link
+  attachUprobeMulti(path: string, options: UprobeMultiOptions): Link
+  /** Every site of USDT probe provider:name (the object must include usdt.bpf.h). */
+  attachUsdt(path: string, provider: string, name: string, options?: UsdtOptions): Link
+  /** kprobe / kretprobe ('' func: options.offset is a raw address). EOPNOTSUPP without kprobes. */
+  attachKprobe(func: string, options?: KprobeOptions): Link
+  attachKsyscall(syscallName: string, options?: KsyscallOptions): Link
+  attachKprobeMulti(pattern?: string | null, options?: KprobeMultiOptions): Link
+  attachKprobeMulti(options: KprobeMultiOptions): Link
+  /** XDP through a BPF link. */
+  attachXdp(ifindex: IfIndex, options?: XdpOptions): Link
+  /** tcx link, ingress or egress as the section says. */
+  attachTcx(ifindex: IfIndex, options?: OrderingOptions): Link
+  attachNetkit(ifindex: IfIndex, options?: OrderingOptions): Link
+  /** clsact + cls_bpf over netlink; detach removes the filter (and the qdisc it created). */
+  attachTc(ifindex: IfIndex, options?: TcOptions): Link
+  /** A cgroup by fd or directory path. */
+  attachCgroup(cgroup: number | string, options?: OrderingOptions): Link
+  /** A network namespace by fd or path (/run/netns/NAME). */
+  attachNetns(netns: number | string): Link
+  /** sk_msg / sk_skb on a sockmap or sockhash. */
+  attachSockmap(map: BpfMap | number): Link
+  /** SO_ATTACH_BPF on a socket; detach removes it. */
+  attachSocketFilter(socket: SocketLike): Link
+  /** Iterator link: read it with link.iterRead(). */
+  attachIter(options?: IterOptions): Link
+  /** A perf event fd you opened (duplicated: close yours with fs.closeSync). */
+  attachPerfEvent(fd: number, options?: PerfEventOptions): Link
+  attachNetfilter(options?: NetfilterOptions): Link
+  /** EPERM on kernels in lockdown. */
+  attachLsm(): Link
 }
 
 export declare class Link implements Disposable {
-  /** -1 once detached. */
+  /** Open a link pinned on a bpffs (unpin() removes that pin). */
+  static open(path: string): Link
+  /** -1 once detached, and for links without a BPF link fd (USDT, TC netlink, socket filter). */
   readonly fd: number
   readonly detached: boolean
+  /** What the link is attached to, for messages; undefined once detached. */
+  readonly target: string | undefined
+  readonly pinPath: string | undefined
+  pin(path: string): void
+  unpin(): void
+  /** BPF_LINK_UPDATE: replace the link's program. */
+  updateProgram(prog: Program | number): void
+  info(): LinkInfo
+  /** Iterator links: run once, return the whole output. */
+  iterRead(): Buffer
+  /** Iterator links: a new readable fd (close it with fs.closeSync). */
+  iterCreate(): number
+  /** Forget the handle; the attachment stays until the process exits. */
+  disconnect(): void
   /** Detach and close; idempotent. */
   detach(): void
   close(): void
@@ -276,4 +439,30 @@ export declare function setLogger(fn: ((level: 'warn' | 'info' | 'debug', messag
 /** Option names per options struct (C name → camelCase fields), from the core's declaration. */
 export declare function optsFields(): Record<string, string[]>
 export declare function numPossibleCpus(): number
-export declare const constants: { readonly BPF_ANY: 0, readonly BPF_NOEXIST: 1, readonly BPF_EXIST: 2, readonly BPF_F_LOCK: 4 }
+/** libbpf's bpf_xdp_attach / bpf_xdp_detach / bpf_xdp_query / bpf_xdp_query_id (netlink). */
+export declare function xdpAttach(ifindex: IfIndex, prog: Program | number, flags?: number, options?: { oldProgFd?: number }): void
+export declare function xdpDetach(ifindex: IfIndex, flags?: number, options?: { oldProgFd?: number }): void
+export declare function xdpQuery(ifindex: IfIndex, flags?: number): XdpQuery
+export declare function xdpQueryId(ifindex: IfIndex, flags?: number): number
+/** libbpf's bpf_tc_hook_create (EEXIST when the qdisc exists) / _destroy. */
+export declare function tcHookCreate(hook: TcHook): void
+export declare function tcHookDestroy(hook: TcHook): void
+/** libbpf's bpf_tc_attach / bpf_tc_detach / bpf_tc_query. */
+export declare function tcAttach(hook: TcHook, options: TcFilterOptions): TcFilter
+export declare function tcDetach(hook: TcHook, options: TcFilterOptions): void
+export declare function tcQuery(hook: TcHook, options: TcFilterOptions): TcFilter
+/** A software CPU-clock sampling perf event fd (pid 0 / cpu -1 by default; period in ns). */
+export declare function openCpuClockSampler(options?: { pid?: number, cpu?: number, period?: number | bigint, freq?: boolean }): number
+/** Run fn with this thread in a network namespace (name under /run/netns, or a path); fn must be synchronous. */
+export declare function withNetns<T>(netns: string, fn: () => T): T
+export declare const constants: {
+  readonly BPF_ANY: 0, readonly BPF_NOEXIST: 1, readonly BPF_EXIST: 2, readonly BPF_F_LOCK: 4
+  readonly XDP_FLAGS_UPDATE_IF_NOEXIST: 1, readonly XDP_FLAGS_SKB_MODE: 2, readonly XDP_FLAGS_DRV_MODE: 4
+  readonly XDP_FLAGS_HW_MODE: 8, readonly XDP_FLAGS_REPLACE: 16
+  readonly XDP_ATTACHED_NONE: 0, readonly XDP_ATTACHED_DRV: 1, readonly XDP_ATTACHED_SKB: 2
+  readonly XDP_ATTACHED_HW: 3, readonly XDP_ATTACHED_MULTI: 4
+  readonly RBPF_TC_INGRESS: 1, readonly RBPF_TC_EGRESS: 2, readonly RBPF_TC_CUSTOM: 4, readonly RBPF_TC_QDISC: 8
+  readonly RBPF_TC_F_REPLACE: 1
+  readonly BPF_F_REPLACE: 4, readonly BPF_F_BEFORE: 8, readonly BPF_F_AFTER: 16, readonly BPF_F_ID: 32
+  readonly BPF_F_LINK: 8192, readonly BPF_F_ALLOW_OVERRIDE: 1, readonly BPF_F_ALLOW_MULTI: 2
+}

@@ -101,6 +101,100 @@ function checkOpts (opts, what) {
   return opts
 }
 
+function strArg (v, what, name) {
+  if (typeof v !== 'string') throw new TypeError(`${what}: ${name} must be a string`)
+  return v
+}
+
+function optStr (v, what, name) {
+  if (v === undefined || v === null) return null
+  return strArg(v, what, name)
+}
+
+function fdArg (v, what) {
+  if (!Number.isInteger(v)) throw new TypeError(`${what}: expected a file descriptor (integer)`)
+  return v
+}
+
+function u32Opt (v, what, name) {
+  if (v === undefined || v === null) return 0
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`${what}: option '${name}' must be an unsigned 32-bit integer`)
+  return v
+}
+
+// Options of calls that have no core options struct: unknown key → TypeError naming it.
+function knownKeys (o, what, known) {
+  if (!o) return {}
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) throw new TypeError(`${what}: unknown option '${k}' (known: ${known.join(', ')})`)
+  }
+  return o
+}
+
+/** An interface index, or a name resolved in the calling thread's network namespace. */
+function ifindexArg (v, what) {
+  if (typeof v === 'string') return call(() => native.ifNametoindex(v))
+  if (!Number.isInteger(v)) throw new TypeError(`${what}: expected an interface index or name`)
+  return v
+}
+
+function fdOrPath (v, what) {
+  if (typeof v === 'string' || Number.isInteger(v)) return v
+  throw new TypeError(`${what}: expected a file descriptor or a path`)
+}
+
+function sockFd (s, what) {
+  if (Number.isInteger(s)) return s
+  // net.Socket / dgram.Socket keep their fd on the libuv handle.
+  const fd = s?._handle?.fd
+  if (Number.isInteger(fd) && fd >= 0) return fd
+  throw new TypeError(`${what}: expected a socket fd or a bound net.Socket / dgram.Socket`)
+}
+
+// libbpf's enum probe_attach_mode.
+const ATTACH_MODES = { default: 0, legacy: 1, perf: 2, link: 3 }
+
+function attachModeOpt (o, what) {
+  if (!o || typeof o.attachMode !== 'string') return o
+  const m = ATTACH_MODES[o.attachMode]
+  if (m === undefined) throw new TypeError(`${what}: attachMode must be one of ${Object.keys(ATTACH_MODES).join(', ')}`)
+  return { ...o, attachMode: m }
+}
+
+// libbpf's enum bpf_tc_attach_point; 'ingress|egress' for both.
+const TC_POINTS = { ingress: 1, egress: 2, custom: 4, qdisc: 8 }
+
+function tcPointArg (v, what) {
+  if (Number.isInteger(v)) return v
+  if (typeof v === 'string') {
+    let n = 0
+    for (const part of v.split(/[|+,]/)) {
+      const p = TC_POINTS[part.trim()]
+      if (p === undefined) throw new TypeError(`${what}: attachPoint must be 'ingress', 'egress', 'ingress|egress', 'custom' or 'qdisc'`)
+      n |= p
+    }
+    return n
+  }
+  throw new TypeError(`${what}: attachPoint must be a string or a number`)
+}
+
+// A bpf_tc_hook object in Node form: ifindex may be a name, attachPoint a string.
+function tcHookArg (hook, what) {
+  const h = checkOpts(hook, what)
+  if (!h) throw new TypeError(`${what}: expected a hook object { ifindex, attachPoint }`)
+  const out = { ...h }
+  if (h.ifindex !== undefined) out.ifindex = ifindexArg(h.ifindex, what)
+  if (h.attachPoint !== undefined) out.attachPoint = tcPointArg(h.attachPoint, what)
+  return out
+}
+
+function tcOptsArg (options, what) {
+  const o = checkOpts(options, what)
+  if (!o || o.prog === undefined) return o
+  const { prog, ...rest } = o
+  return { ...rest, progFd: prog instanceof Program ? prog.fd : fdArg(prog, what) }
+}
+
 // ---------------------------------------------------------------- BpfObject
 
 const GLOBAL_SECTIONS = { data: '.data', rodata: '.rodata', bss: '.bss', kconfig: '.kconfig' }
@@ -272,6 +366,134 @@ class Program {
     return new Link(call(() => this.#n.attachTrace(o)), this.#links)
   }
 
+  #link (fn) { return new Link(call(fn), this.#links) }
+
+  /**
+   * uprobe / uretprobe on `path` (a path, or a library name such as 'libc.so.6').
+   * Options: `pid` (-1 every process, the default; 0 this one), `funcOffset`, `funcName`
+   * ('func' or 'func@LIB'), `retprobe`, `refCtrOffset`, `bpfCookie`, `attachMode`
+   * ('default' | 'legacy' | 'perf' | 'link').
+   */
+  attachUprobe (path, options) {
+    const o = attachModeOpt(checkOpts(options, 'Program.attachUprobe'), 'Program.attachUprobe')
+    return this.#link(() => this.#n.attachUprobe(strArg(path, 'Program.attachUprobe', 'path'), o))
+  }
+
+  /**
+   * One uprobe.multi link on many functions of `path`: a glob `pattern`, or options
+   * `syms` / `offsets` (with `refCtrOffsets`, `cookies`); also `pid`, `retprobe`, `session`.
+   */
+  attachUprobeMulti (path, pattern, options) {
+    if (options === undefined && pattern !== null && typeof pattern === 'object') { options = pattern; pattern = undefined }
+    const o = checkOpts(options, 'Program.attachUprobeMulti')
+    return this.#link(() => this.#n.attachUprobeMulti(strArg(path, 'Program.attachUprobeMulti', 'path'), optStr(pattern, 'Program.attachUprobeMulti', 'pattern'), o))
+  }
+
+  /** Every site of USDT probe `provider:name` in `path`; options `pid`, `usdtCookie`. */
+  attachUsdt (path, provider, name, options) {
+    const w = 'Program.attachUsdt'
+    const o = checkOpts(options, w)
+    return this.#link(() => this.#n.attachUsdt(strArg(path, w, 'path'), strArg(provider, w, 'provider'), strArg(name, w, 'name'), o))
+  }
+
+  /** kprobe / kretprobe on kernel function `func`; options `retprobe`, `offset`, `bpfCookie`, `attachMode`. */
+  attachKprobe (func, options) {
+    const o = attachModeOpt(checkOpts(options, 'Program.attachKprobe'), 'Program.attachKprobe')
+    return this.#link(() => this.#n.attachKprobe(strArg(func ?? '', 'Program.attachKprobe', 'func'), o))
+  }
+
+  /** kprobe on system call `name`'s kernel entry; options `retprobe`, `bpfCookie`. */
+  attachKsyscall (name, options) {
+    const o = checkOpts(options, 'Program.attachKsyscall')
+    return this.#link(() => this.#n.attachKsyscall(strArg(name, 'Program.attachKsyscall', 'name'), o))
+  }
+
+  /** One kprobe.multi link: a glob `pattern`, or options `syms` / `addrs` (+ `cookies`). */
+  attachKprobeMulti (pattern, options) {
+    if (options === undefined && pattern !== null && typeof pattern === 'object') { options = pattern; pattern = undefined }
+    const o = checkOpts(options, 'Program.attachKprobeMulti')
+    return this.#link(() => this.#n.attachKprobeMulti(optStr(pattern, 'Program.attachKprobeMulti', 'pattern'), o))
+  }
+
+  /** XDP (BPF link) on an interface index or name; `flags`: constants.XDP_FLAGS_SKB_MODE / _DRV_MODE. */
+  attachXdp (ifindex, options) {
+    const o = checkOpts(options, 'Program.attachXdp')
+    return this.#link(() => this.#n.attachXdp(ifindexArg(ifindex, 'Program.attachXdp'), o))
+  }
+
+  /** tcx link (direction from the section); options `flags`, `relativeFd`, `relativeId`, `expectedRevision`. */
+  attachTcx (ifindex, options) {
+    const o = checkOpts(options, 'Program.attachTcx')
+    return this.#link(() => this.#n.attachTcx(ifindexArg(ifindex, 'Program.attachTcx'), o))
+  }
+
+  attachNetkit (ifindex, options) {
+    const o = checkOpts(options, 'Program.attachNetkit')
+    return this.#link(() => this.#n.attachNetkit(ifindexArg(ifindex, 'Program.attachNetkit'), o))
+  }
+
+  /**
+   * TC over netlink (clsact + direct-action cls_bpf). Options `attachPoint` ('ingress',
+   * the default, or 'egress'), `priority`, `handle` (0: the kernel chooses). Detaching
+   * removes the filter, and the clsact qdisc if this call created it.
+   */
+  attachTc (ifindex, options) {
+    const w = 'Program.attachTc'
+    const o = knownKeys(checkOpts(options, w), w, ['attachPoint', 'priority', 'handle'])
+    const point = tcPointArg(o.attachPoint ?? 'ingress', w)
+    return this.#link(() => this.#n.attachTc(ifindexArg(ifindex, w), point, u32Opt(o.priority, w, 'priority'), u32Opt(o.handle, w, 'handle')))
+  }
+
+  /** Cgroup attach: an fd or a cgroup directory path; options `flags`, `relativeFd`, `relativeId`, `expectedRevision`. */
+  attachCgroup (cgroup, options) {
+    const o = checkOpts(options, 'Program.attachCgroup')
+    return this.#link(() => this.#n.attachCgroup(fdOrPath(cgroup, 'Program.attachCgroup'), o))
+  }
+
+  /** flow_dissector / sk_lookup on a network namespace: an fd or a path (/run/netns/NAME). */
+  attachNetns (netns) {
+    return this.#link(() => this.#n.attachNetns(fdOrPath(netns, 'Program.attachNetns')))
+  }
+
+  /** sk_msg / sk_skb program on a sockmap or sockhash (a BpfMap or its fd). */
+  attachSockmap (map) {
+    const fd = map instanceof BpfMap ? map.fd : fdArg(map, 'Program.attachSockmap')
+    return this.#link(() => this.#n.attachSockmap(fd))
+  }
+
+  /** Socket filter (SO_ATTACH_BPF) on a socket fd or a net.Socket / dgram.Socket. */
+  attachSocketFilter (sock) {
+    return this.#link(() => this.#n.attachSocketFilter(sockFd(sock, 'Program.attachSocketFilter')))
+  }
+
+  /**
+   * Iterator link; read its output with `link.iterRead()`. Options: `map` (a BpfMap) or
+   * `mapFd`, `cgroupFd`, `order`, `tid`, `pid`, `pidFd`.
+   */
+  attachIter (options) {
+    let o = checkOpts(options, 'Program.attachIter')
+    if (o && o.map !== undefined) {
+      const { map, ...rest } = o
+      if (!(map instanceof BpfMap)) throw new TypeError('Program.attachIter: map must be a BpfMap')
+      o = { ...rest, mapFd: map.fd }
+    }
+    return this.#link(() => this.#n.attachIter(o))
+  }
+
+  /** A perf event fd you opened (it is duplicated); options `bpfCookie`, `forceIoctlAttach`, `dontEnable`. */
+  attachPerfEvent (fd, options) {
+    const o = checkOpts(options, 'Program.attachPerfEvent')
+    return this.#link(() => this.#n.attachPerfEvent(fdArg(fd, 'Program.attachPerfEvent'), o))
+  }
+
+  /** Netfilter link; options `pf`, `hooknum`, `priority`, `flags`. */
+  attachNetfilter (options) {
+    const o = checkOpts(options, 'Program.attachNetfilter')
+    return this.#link(() => this.#n.attachNetfilter(o))
+  }
+
+  attachLsm () { return this.#link(() => this.#n.attachLsm()) }
+
   [util.inspect.custom] () {
     try { return `Program '${this.name}' (${this.type}, SEC("${this.sectionName}"))` } catch { return 'Program <closed>' }
   }
@@ -289,8 +511,39 @@ class Link {
     owner?.add(this)
   }
 
+  /** Open a link pinned on a bpffs (its pinPath is set: unpin() removes the pin). */
+  static open (path) {
+    return new Link(call(() => native.NativeLink.openPinned(strArg(path, 'Link.open', 'path'))))
+  }
+
   get fd () { return this.#n.fd }
   get detached () { return this.#n.detached }
+  /** What the link is attached to ("uprobe ..."), undefined once detached. */
+  get target () { return this.#n.target ?? undefined }
+  /** Where the link is pinned, or undefined. */
+  get pinPath () { return this.#n.pinPath ?? undefined }
+  /** Pin on a bpffs: the attachment then outlives this handle and the process. */
+  pin (path) { call(() => this.#n.pin(strArg(path, 'Link.pin', 'path'))) }
+  /** Remove the pin. */
+  unpin () { call(() => this.#n.unpin()) }
+  /** Replace the link's program (a Program or a program fd). */
+  updateProgram (prog) {
+    const fd = prog instanceof Program ? prog.fd : fdArg(prog, 'Link.updateProgram')
+    call(() => this.#n.updateProgram(fd))
+  }
+
+  /** Kernel information: { type (BPF_LINK_TYPE_*), id, progId }. */
+  info () { return call(() => this.#n.info()) }
+  /** Iterator links: run the iterator once and return its whole output. */
+  iterRead () { return call(() => this.#n.iterRead()) }
+  /** Iterator links: a new readable fd (close it with fs.closeSync). */
+  iterCreate () { return call(() => this.#n.iterCreate()) }
+  /** Give up the handle without detaching: stays attached until the process exits. */
+  disconnect () {
+    this.#owner?.delete(this)
+    this.#n.disconnect()
+  }
+
   /** Detach and close; idempotent. */
   detach () {
     this.#owner?.delete(this)
@@ -827,8 +1080,109 @@ function optsFields () { return native.optsFields() }
 /** Number of possible CPUs: the length of a per-CPU map value. */
 function numPossibleCpus () { return call(() => native.numPossibleCpus()) }
 
-/** Kernel UAPI map update flags. */
-const constants = Object.freeze({ BPF_ANY: 0, BPF_NOEXIST: 1, BPF_EXIST: 2, BPF_F_LOCK: 4 })
+// ---------------------------------------------------------------- XDP / TC / netns
+
+/** libbpf's bpf_xdp_attach: a Program or program fd on an interface, over netlink. */
+function xdpAttach (ifindex, prog, flags, options) {
+  const fd = prog instanceof Program ? prog.fd : fdArg(prog, 'xdpAttach')
+  const o = checkOpts(options, 'xdpAttach')
+  call(() => native.xdpAttach(ifindexArg(ifindex, 'xdpAttach'), fd, u32Opt(flags, 'xdpAttach', 'flags'), o))
+}
+
+/** libbpf's bpf_xdp_detach. */
+function xdpDetach (ifindex, flags, options) {
+  const o = checkOpts(options, 'xdpDetach')
+  call(() => native.xdpDetach(ifindexArg(ifindex, 'xdpDetach'), u32Opt(flags, 'xdpDetach', 'flags'), o))
+}
+
+/** libbpf's bpf_xdp_query: { progId, drvProgId, hwProgId, skbProgId, attachMode, featureFlags (bigint), xdpZcMaxSegs }. */
+function xdpQuery (ifindex, flags) {
+  return call(() => native.xdpQuery(ifindexArg(ifindex, 'xdpQuery'), u32Opt(flags, 'xdpQuery', 'flags')))
+}
+
+/** libbpf's bpf_xdp_query_id: the attached program's id, 0 when none. */
+function xdpQueryId (ifindex, flags) {
+  return call(() => native.xdpQueryId(ifindexArg(ifindex, 'xdpQueryId'), u32Opt(flags, 'xdpQueryId', 'flags')))
+}
+
+/** libbpf's bpf_tc_hook_create({ ifindex, attachPoint, parent, handle, qdisc }); EEXIST when the clsact qdisc exists. */
+function tcHookCreate (hook) { call(() => native.tcHookCreate(tcHookArg(hook, 'tcHookCreate'))) }
+/** libbpf's bpf_tc_hook_destroy: 'ingress|egress' deletes the qdisc, one direction its filters. */
+function tcHookDestroy (hook) { call(() => native.tcHookDestroy(tcHookArg(hook, 'tcHookDestroy'))) }
+/** libbpf's bpf_tc_attach(hook, { prog or progFd, flags, handle, priority }) → the filled bpf_tc_opts. */
+function tcAttach (hook, options) { return call(() => native.tcAttach(tcHookArg(hook, 'tcAttach'), tcOptsArg(options, 'tcAttach'))) }
+/** libbpf's bpf_tc_detach(hook, { handle, priority }). */
+function tcDetach (hook, options) { call(() => native.tcDetach(tcHookArg(hook, 'tcDetach'), tcOptsArg(options, 'tcDetach'))) }
+/** libbpf's bpf_tc_query(hook, { handle, priority }) → { progId, ... }. */
+function tcQuery (hook, options) { return call(() => native.tcQuery(tcHookArg(hook, 'tcQuery'), tcOptsArg(options, 'tcQuery'))) }
+
+/**
+ * Open a software CPU-clock sampling perf event (the usual target of SEC("perf_event")):
+ * `pid` 0 (this thread, default) with `cpu` -1 (default), or pid -1 with a cpu; `period`
+ * in ns (default 1e6), or with `freq: true` samples per second. Returns the fd: pass it
+ * to attachPerfEvent and close it with fs.closeSync.
+ */
+function openCpuClockSampler (options) {
+  const w = 'openCpuClockSampler'
+  const o = knownKeys(checkOpts(options, w), w, ['pid', 'cpu', 'period', 'freq'])
+  const int = (v, d, name) => {
+    if (v === undefined || v === null) return d
+    if (!Number.isInteger(v)) throw new TypeError(`${w}: option '${name}' must be an integer`)
+    return v
+  }
+  const period = o.period ?? 1000000
+  if (typeof period !== 'bigint' && !Number.isInteger(period)) throw new TypeError(`${w}: option 'period' must be an integer`)
+  return call(() => native.openCpuClockSampler(int(o.pid, 0, 'pid'), int(o.cpu, -1, 'cpu'), period, Boolean(o.freq)))
+}
+
+/**
+ * Run `fn()` with the calling (JS) thread inside network namespace `netns` (a name under
+ * /run/netns, or a path such as /proc/PID/ns/net), then return to the original one,
+ * also when fn throws. Interface names, XDP / tcx / TC attaches and sockets created
+ * synchronously inside fn use that namespace; links keep working after it returns.
+ * fn must be synchronous: code after an `await` runs back in the original namespace.
+ */
+function withNetns (netns, fn) {
+  if (typeof netns !== 'string') throw new TypeError('withNetns: expected a namespace name or path')
+  if (typeof fn !== 'function') throw new TypeError('withNetns: expected a function')
+  const path = netns.includes('/') ? netns : `/run/netns/${netns}`
+  const guard = call(() => native.NativeNetnsGuard.enter(path))
+  try {
+    return fn()
+  } finally {
+    call(() => guard.restore())
+  }
+}
+
+/** Kernel UAPI and libbpf constants (libbpf's own with the RBPF_ prefix). */
+const constants = Object.freeze({
+  BPF_ANY: 0,
+  BPF_NOEXIST: 1,
+  BPF_EXIST: 2,
+  BPF_F_LOCK: 4,
+  XDP_FLAGS_UPDATE_IF_NOEXIST: 1,
+  XDP_FLAGS_SKB_MODE: 2,
+  XDP_FLAGS_DRV_MODE: 4,
+  XDP_FLAGS_HW_MODE: 8,
+  XDP_FLAGS_REPLACE: 16,
+  XDP_ATTACHED_NONE: 0,
+  XDP_ATTACHED_DRV: 1,
+  XDP_ATTACHED_SKB: 2,
+  XDP_ATTACHED_HW: 3,
+  XDP_ATTACHED_MULTI: 4,
+  RBPF_TC_INGRESS: 1,
+  RBPF_TC_EGRESS: 2,
+  RBPF_TC_CUSTOM: 4,
+  RBPF_TC_QDISC: 8,
+  RBPF_TC_F_REPLACE: 1,
+  BPF_F_REPLACE: 4,
+  BPF_F_BEFORE: 8,
+  BPF_F_AFTER: 16,
+  BPF_F_ID: 32,
+  BPF_F_LINK: 8192,
+  BPF_F_ALLOW_OVERRIDE: 1,
+  BPF_F_ALLOW_MULTI: 2
+})
 
 // Shorthand properties only: Node's CommonJS lexer then offers them as ESM named exports.
 module.exports = {
@@ -844,5 +1198,16 @@ module.exports = {
   setLogger,
   optsFields,
   numPossibleCpus,
+  xdpAttach,
+  xdpDetach,
+  xdpQuery,
+  xdpQueryId,
+  tcHookCreate,
+  tcHookDestroy,
+  tcAttach,
+  tcDetach,
+  tcQuery,
+  openCpuClockSampler,
+  withNetns,
   constants
 }

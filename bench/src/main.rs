@@ -54,7 +54,7 @@ fn parse_args() -> Result<Args> {
     let mut a = Args {
         iterations: 200,
         warmup: 20,
-        cold: 15,
+        cold: 21,
         max_seconds: 20.0,
         output: PathBuf::from("BENCHMARKS.md"),
         objects: DEFAULT_OBJECTS.iter().map(|s| s.to_string()).collect(),
@@ -261,8 +261,8 @@ fn run_one(which: &str, object: &str) -> std::result::Result<(Duration, Duration
 /// `runs` fresh processes per implementation, alternating rbpf, libbpf and rbpf with
 /// the object file mapped (see `rbpf_mapped_once`).
 fn cold_pair(object: &str, runs: usize) -> [std::result::Result<Cold, String>; 3] {
-    let mut acc: [std::result::Result<(Vec<Duration>, Vec<Duration>, Vec<u64>), String>; 3] =
-        [Ok(Default::default()), Ok(Default::default()), Ok(Default::default())];
+    type Acc = std::result::Result<(Vec<Duration>, Vec<Duration>, Vec<u64>), String>;
+    let mut acc: [Acc; 3] = [Ok(Default::default()), Ok(Default::default()), Ok(Default::default())];
     for _ in 0..runs {
         for (slot, which) in acc.iter_mut().zip(["rbpf", "libbpf", "rbpf-mapped"]) {
             if let Ok((t, l, h)) = slot {
@@ -474,7 +474,9 @@ fn load_section(args: &Args) -> Result<String> {
     let _ = writeln!(md, "\n### Fresh process: the first open+load+close\n");
     let _ = writeln!(md, "One child process per sample (`rbpf-bench --one <impl> <object>`), {} per implementation,", args.cold);
     let _ = writeln!(md, "alternating; medians. Nothing is cached yet: both parse the kernel BTF. Peak RSS is the child's");
-    let _ = writeln!(md, "VmHWM at exit (the same binary for both; a child that loads nothing peaks at {:.2} MiB).\n", baseline as f64 / 1024.0);
+    let _ = writeln!(md, "VmHWM at exit (the same binary for both; a child that loads nothing peaks at {:.2} MiB).", baseline as f64 / 1024.0);
+    let _ = writeln!(md, "Single samples of either library sometimes take a few ms more (on this 2-vCPU VM, e.g. a munmap's");
+    let _ = writeln!(md, "TLB shootdown or a sysfs open waiting for the other, busy vCPU, seen with strace -T): hence medians.\n");
     let _ = writeln!(md, "| object | rbpf total ms | rbpf load ms | libbpf total ms | libbpf load ms | rbpf/libbpf | rbpf peak RSS MiB | libbpf peak RSS MiB |");
     let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     md.push_str(&cold_rows);

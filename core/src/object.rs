@@ -56,7 +56,7 @@ pub struct Object {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
+    crate::obj::sparse_read::read_elf(path).map_err(|e| {
         let errno = e.raw_os_error().unwrap_or(libc::EIO);
         Error::new(errno, format!("elf: failed to open {}: {}", path.display(), crate::error::errno_name(errno)))
     })

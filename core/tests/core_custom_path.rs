@@ -141,9 +141,15 @@ fn module_btf_searched_only_without_vmlinux_candidates() {
     bad.truncate(bad.len() - 7);
     std::fs::write(dir.join("broken_mod"), bad).unwrap();
     std::fs::write(dir.join("vmlinux"), b"ignored by name").unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = seen.clone();
+    rbpf_core::log::set_print(Some(Arc::new(move |_, m: &str| sink.lock().unwrap().push_str(m))));
     let mods = load_module_btfs(&dir, &vmlinux);
+    rbpf_core::log::reset_print();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(mods.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["good_mod"], "broken module skipped");
+    let warned = seen.lock().unwrap().clone();
+    assert!(warned.contains("skipping kernel module BTF 'broken_mod'"), "no warning for the broken module: {warned:?}");
 
     // Local object: struct rbpf_mod_only { int b; } and struct list_head { int *next; }.
     let mut l = BtfBuilder::new();

@@ -211,7 +211,7 @@ fn poisoned_relocation_in_reachable_code_names_program_insn_type_and_field() {
     // Reachable: the verifier stops at the poisoned call and rbpf says why.
     let mut obj = Object::open_mem(&data, &ObjectOpenOpts::default()).unwrap();
     obj.program_mut("fine").unwrap().set_autoload(false).unwrap();
-    let e = obj.load().err().expect("loading a program with a poisoned reachable relocation must fail");
+    let Err(e) = obj.load() else { panic!("loading a program with a poisoned reachable relocation must fail") };
     let text = format!("{}\n{}", e.message(), e.verifier_log().unwrap_or(""));
     for needle in ["poisoned", "<invalid CO-RE relocation>", "failed to resolve CO-RE relocation", "task_struct___missing", "rbpf_no_such_field"] {
         assert!(text.contains(needle), "error lacks {needle:?}:\n{text}");

@@ -9,6 +9,8 @@ mod error;
 mod logger;
 mod object;
 mod opts;
+// After `object`: its #[napi] impls extend NativeProgram and NativeLink.
+mod attach;
 mod perfbuf;
 mod ringbuf;
 mod value;

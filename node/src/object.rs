@@ -324,7 +324,7 @@ pub struct NativeProgram {
 }
 
 impl NativeProgram {
-    fn with<R>(&self, f: impl FnOnce(&Program) -> napi::Result<R>) -> napi::Result<R> {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&Program) -> napi::Result<R>) -> napi::Result<R> {
         self.st.with(|o| match o.programs().get(self.idx) {
             Some(p) => f(p),
             None => Err(napi_err(libc::ENOENT, "program no longer exists")),
@@ -950,11 +950,11 @@ fn flags_u64(f: Either<u32, napi::bindgen_prelude::BigInt>) -> napi::Result<u64>
 
 #[napi]
 pub struct NativeLink {
-    link: Option<Link>,
+    pub(crate) link: Option<Link>,
 }
 
 impl NativeLink {
-    fn new(link: Link) -> Self {
+    pub(crate) fn new(link: Link) -> Self {
         NativeLink { link: Some(link) }
     }
 }

@@ -34,7 +34,14 @@ pub fn resolve_type(py: Python<'_>, map: &Map, value_type: &Bound<'_, PyAny>) ->
         ));
     };
     let name = name.to_str()?.to_owned();
-    map.shared().with(py, |o| {
+    let Some(shared) = map.object() else {
+        return Err(Error::new(
+            libc::ENOENT,
+            format!("map '{}' has no object BTF to decode '{name}' (a standalone map): take raw records", map.name_str()),
+        ))
+        .py();
+    };
+    shared.with(py, |o| {
         let Some(btf) = o.btf() else {
             return Err(Error::new(
                 libc::ENOENT,
@@ -59,7 +66,10 @@ pub struct Decoder {
 impl Decoder {
     pub fn new(py: Python<'_>, map: &Map, value_type: Option<&Bound<'_, PyAny>>, what: String) -> PyResult<Self> {
         let decode = match value_type {
-            Some(t) if !t.is_none() => Some((map.shared().clone(), resolve_type(py, map, t)?)),
+            Some(t) if !t.is_none() => {
+                let id = resolve_type(py, map, t)?;
+                map.object().map(|s| (s.clone(), id))
+            }
             _ => None,
         };
         Ok(Decoder { decode, what })
@@ -235,6 +245,26 @@ pub fn with_view<'py, R>(
         ));
     }
     Ok(r)
+}
+
+/// A memoryview over `len` bytes at `ptr`, memory owned by `keep` (kept alive as long
+/// as the view or any slice of it lives): a map's mmap'd values.
+pub fn lasting_view<'py>(
+    py: Python<'py>,
+    keep: Arc<dyn Any + Send + Sync>,
+    ptr: *mut u8,
+    len: usize,
+    writable: bool,
+) -> PyResult<Bound<'py, PyMemoryView>> {
+    let mut ex = RecordView::new(keep);
+    ex.writable = writable;
+    ex.ptr = AtomicUsize::new(ptr as usize);
+    ex.len = AtomicUsize::new(len);
+    let ex = Bound::new(py, ex)?;
+    let mv = PyMemoryView::from(ex.as_any());
+    // One export only: slices share it, a new memoryview(ex) is refused.
+    ex.get().ptr.store(0, Ordering::Release);
+    mv
 }
 
 /// Copy `data` into the writable memory at `ptr` (`len` bytes, owned by the exporter's

@@ -62,9 +62,53 @@ fn pack(items: &Bound<'_, PyAny>, what: &str, mut enc: impl FnMut(&Bound<'_, PyA
 
 #[pyclass(frozen, mapping, module = "rbpf", name = "Map")]
 pub struct Map {
-    shared: Arc<Shared>,
-    idx: usize,
+    src: Src,
     name: String,
+}
+
+/// Where the core map lives: in an Object, or on its own (`Map.from_pinned`; no BTF,
+/// so keys and values are bytes or ints of their size).
+enum Src {
+    Object { shared: Arc<Shared>, idx: usize },
+    Own(Box<OwnMap>),
+}
+
+/// A standalone core map behind a lock that a thread waits for with the interpreter
+/// released and that refuses re-entry (a value's `__index__` touching the same map).
+struct OwnMap {
+    map: Mutex<Option<rbpf_core::Map>>,
+    owner: std::sync::atomic::AtomicUsize,
+}
+
+struct OwnGuard<'a> {
+    g: parking_lot::MutexGuard<'a, Option<rbpf_core::Map>>,
+    owner: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl Drop for OwnGuard<'_> {
+    fn drop(&mut self) {
+        self.owner.store(0, std::sync::atomic::Ordering::Release);
+    }
+}
+
+impl OwnMap {
+    fn lock(&self, py: Python<'_>, name: &str) -> PyResult<OwnGuard<'_>> {
+        use std::sync::atomic::Ordering;
+        let me = crate::shared::thread_token();
+        let g = loop {
+            if let Some(g) = self.map.try_lock() {
+                break g;
+            }
+            if self.owner.load(Ordering::Acquire) == me {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                    "map '{name}' is in use by this thread (re-entrant call?)"
+                )));
+            }
+            py.detach(|| drop(self.map.lock()));
+        };
+        self.owner.store(me, Ordering::Release);
+        Ok(OwnGuard { g, owner: &self.owner })
+    }
 }
 
 /// Key and value typing of one map, resolved under the object lock.
@@ -154,27 +198,64 @@ fn encode_or_raw(t: &Typed<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 
 impl Map {
     pub fn new(shared: Arc<Shared>, idx: usize, name: String) -> Self {
-        Map { shared, idx, name }
+        Map {
+            src: Src::Object { shared, idx },
+            name,
+        }
     }
 
-    pub fn shared(&self) -> &Arc<Shared> {
-        &self.shared
-    }
-
-    /// Index of the map in its object.
-    pub fn idx(&self) -> usize {
-        self.idx
+    /// The object whose BTF types this map (None for a standalone map).
+    pub fn object(&self) -> Option<&Arc<Shared>> {
+        match &self.src {
+            Src::Object { shared, .. } => Some(shared),
+            Src::Own(_) => None,
+        }
     }
 
     pub fn name_str(&self) -> &str {
         &self.name
     }
 
+    /// The created map's fd (the core's error before load / after close).
+    pub fn core_fd(&self, py: Python<'_>) -> PyResult<i32> {
+        self.with_core(py, |m, _| m.fd().py())
+    }
+
+    fn closed(&self) -> PyErr {
+        Python::attach(|py| crate::errors::to_py(py, Error::new(libc::EBADF, format!("map '{}' is closed", self.name))))
+    }
+
+    /// Run `f` with the core map and the BTF typing it, under the owner's lock.
+    fn with_core<T>(&self, py: Python<'_>, f: impl FnOnce(&rbpf_core::Map, Option<&rbpf_core::Btf>) -> PyResult<T>) -> PyResult<T> {
+        match &self.src {
+            Src::Object { shared, idx } => shared.with(py, |o| f(&o.maps()[*idx], o.btf())),
+            Src::Own(m) => {
+                let g = m.lock(py, &self.name)?;
+                match g.g.as_ref() {
+                    Some(m) => crate::errors::catch(|| f(m, None)),
+                    None => Err(self.closed()),
+                }
+            }
+        }
+    }
+
+    /// Run `f` with the core map, mutably (setters, pinning).
+    fn with_mut<T>(&self, py: Python<'_>, f: impl FnOnce(&mut rbpf_core::Map) -> PyResult<T>) -> PyResult<T> {
+        match &self.src {
+            Src::Object { shared, idx } => shared.with(py, |o| f(&mut o.maps_mut()[*idx])),
+            Src::Own(m) => {
+                let mut g = m.lock(py, &self.name)?;
+                match g.g.as_mut() {
+                    Some(m) => crate::errors::catch(|| f(m)),
+                    None => Err(self.closed()),
+                }
+            }
+        }
+    }
+
     /// Run `f` with the core map and its layout, under the object lock.
     fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&rbpf_core::Map, &Layout<'_>) -> PyResult<T>) -> PyResult<T> {
-        self.shared.with(py, |o| {
-            let m = &o.maps()[self.idx];
-            let btf = o.btf();
+        self.with_core(py, |m, btf| {
             let key_what = format!("map '{}' key", self.name);
             let value_what = format!("map '{}' value", self.name);
             let percpu = m.is_percpu();
@@ -272,8 +353,13 @@ impl Map {
     }
     /// Settable before load (EBUSY after).
     #[setter]
+    fn set_value_size(&self, py: Python<'_>, n: u32) -> PyResult<()> {
+        self.with_mut(py, |m| m.set_value_size(n).py())
+    }
+    /// Settable before load (EBUSY after).
+    #[setter]
     fn set_max_entries(&self, py: Python<'_>, n: u32) -> PyResult<()> {
-        self.shared.with(py, |o| o.maps_mut()[self.idx].set_max_entries(n).py())
+        self.with_mut(py, |m| m.set_max_entries(n).py())
     }
     #[getter]
     fn map_flags(&self, py: Python<'_>) -> PyResult<u32> {
@@ -449,6 +535,55 @@ impl Map {
         })
     }
 
+    /// Pin the created map at `path`, or at its pin_path (libbpf's bpf_map__pin).
+    #[pyo3(signature = (path = None))]
+    fn pin(&self, py: Python<'_>, path: Option<std::path::PathBuf>) -> PyResult<()> {
+        let path = path.map(|p| p.to_string_lossy().into_owned());
+        self.with_mut(py, |m| m.pin(path.as_deref()).py())
+    }
+
+    /// Remove the pin at `path`, or at its pin_path (libbpf's bpf_map__unpin).
+    #[pyo3(signature = (path = None))]
+    fn unpin(&self, py: Python<'_>, path: Option<std::path::PathBuf>) -> PyResult<()> {
+        let path = path.map(|p| p.to_string_lossy().into_owned());
+        self.with_mut(py, |m| m.unpin(path.as_deref()).py())
+    }
+
+    /// Where load pins (or reuses) the map; settable before load (None: no pinning).
+    #[getter]
+    fn pin_path(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, |m, _| Ok(m.pin_path().map(str::to_owned)))
+    }
+    #[setter]
+    fn set_pin_path(&self, py: Python<'_>, path: Option<std::path::PathBuf>) -> PyResult<()> {
+        let path = path.map(|p| p.to_string_lossy().into_owned());
+        self.with_mut(py, |m| m.set_pin_path(path.as_deref()).py())
+    }
+
+    #[getter]
+    fn is_pinned(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(py, |m, _| Ok(m.is_pinned()))
+    }
+
+    /// Make the map read-only for user space (BPF_MAP_FREEZE).
+    fn freeze(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |m, _| m.freeze().py())
+    }
+
+    /// Set the initial contents before load (libbpf's bpf_map__set_initial_value).
+    fn set_initial_value(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        self.with_mut(py, |m| m.set_initial_value(data).py())
+    }
+
+    /// The values of a BPF_F_MMAPABLE array as a memoryview shared with BPF programs
+    /// (element i at i * roundup(value_size, 8)); writable unless the map is frozen or
+    /// read-only. The mapping lives as long as the view (or a slice of it).
+    fn mmap<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyMemoryView>> {
+        let mm = self.with(py, |m, _| m.mmap().py())?;
+        let (ptr, len, writable) = (mm.as_ptr(), mm.len(), mm.is_writable());
+        crate::events::lasting_view(py, Arc::new(mm), ptr, len, writable)
+    }
+
     /// The ELF section of a global-data map (".rodata", ".data.custom"); None for
     /// BTF-defined maps.
     #[getter]
@@ -521,7 +656,47 @@ impl Map {
         self.keys(py)?.try_iter().map(|i| i.into_any())
     }
 
+    /// Open the map pinned at `path` as a standalone Map (libbpf: bpf_obj_get + the map's
+    /// info). Without the object's BTF its keys and values are bytes (or ints of their
+    /// size). BpfError ENOENT when nothing is pinned there.
+    #[staticmethod]
+    fn from_pinned(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        let p = path.to_string_lossy().into_owned();
+        let m = py.detach(|| crate::errors::catch_core(|| rbpf_core::Map::from_pinned(&p))).py()?;
+        let name = m.name().to_owned();
+        Ok(Map {
+            src: Src::Own(Box::new(OwnMap {
+                map: Mutex::new(Some(m)),
+                owner: std::sync::atomic::AtomicUsize::new(0),
+            })),
+            name,
+        })
+    }
+
+    /// Close a standalone map (from_pinned); a map of an Object closes with it (no-op
+    /// here). Idempotent.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        if let Src::Own(m) = &self.src {
+            let taken = m.lock(py, &self.name)?.g.take();
+            drop(taken);
+        }
+        Ok(())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
     fn __repr__(&self) -> String {
-        format!("<rbpf.Map '{}' of '{}'>", self.name, self.shared.name)
+        match &self.src {
+            Src::Object { shared, .. } => format!("<rbpf.Map '{}' of '{}'>", self.name, shared.name),
+            Src::Own(_) => format!("<rbpf.Map '{}' standalone>", self.name),
+        }
     }
 }

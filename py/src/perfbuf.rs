@@ -153,7 +153,7 @@ impl PerfBuffer {
                 return Err(PyTypeError::new_err("lost_callback must be callable"));
             }
         }
-        let fd = m.shared().with(py, |o| o.maps()[m.idx()].fd().py())?;
+        let fd = m.core_fd(py)?;
         let pb = py
             .detach(|| catch_core(|| rbpf_core::PerfBuffer::with_opts(fd, page_cnt, &opts)))
             .map_err(|e| Error::new(e.errno(), format!("map '{}': {}", m.name_str(), e.message())))

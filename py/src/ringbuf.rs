@@ -325,7 +325,7 @@ impl RingBuffer {
         let dec = Decoder::new(py, m, value_type, format!("ring buffer '{}' record", m.name_str()))?;
         let callback = callback.filter(|c| !c.is_none(py));
         check_mode(callback.as_ref(), copy, batch, &dec, py)?;
-        let fd = m.shared().with(py, |o| o.maps()[m.idx()].fd().py())?;
+        let fd = m.core_fd(py)?;
         let core = self.core()?;
         if !copy {
             let mut v = self.view.lock();

@@ -28,7 +28,7 @@ pub struct Shared {
     pub name: String,
 }
 
-fn thread_token() -> usize {
+pub fn thread_token() -> usize {
     thread_local!(static TOKEN: u8 = const { 0 });
     TOKEN.with(|t| t as *const u8 as usize)
 }

@@ -56,7 +56,7 @@ impl UserRingBuffer {
     fn new(py: Python<'_>, map: &Bound<'_, Map>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let opts: UserRingBufferOpts = from_kwargs("UserRingBuffer", kwargs)?;
         let m = map.get();
-        let fd = m.shared().with(py, |o| o.maps()[m.idx()].fd().py())?;
+        let fd = m.core_fd(py)?;
         let name = m.name_str().to_owned();
         let core = py
             .detach(|| catch_core(|| rbpf_core::UserRingBuffer::new(fd, &opts)))

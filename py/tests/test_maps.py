@@ -150,3 +150,85 @@ def test_mutable_mapping_registration(maps_obj):
     import collections.abc
 
     assert isinstance(maps_obj.maps["array_map"], collections.abc.MutableMapping)
+
+
+# ---- pinning, freeze, sizes, initial values, mmap ------------------------------------
+
+
+def test_pin_unpin(maps_obj):
+    m = maps_obj.maps["array_map"]
+    path = f"/sys/fs/bpf/rbpf_py_test_{os.getpid()}"
+    assert not m.is_pinned and m.pin_path is None
+    m[3] = 33
+    m.pin(path)
+    try:
+        assert os.path.exists(path) and m.is_pinned and m.pin_path == path
+        # A second object reuses the pinned map through pin_path.
+        with rbpf.Object.open(obj_path("maps")) as other:
+            other.maps["array_map"].pin_path = path
+            other.load()
+            assert other.maps["array_map"][3] == 33
+            other.maps["array_map"][4] = 44
+        assert m[4] == 44
+    finally:
+        m.unpin()
+    assert not os.path.exists(path) and not m.is_pinned
+    with pytest.raises(rbpf.BpfError) as ei:
+        m.unpin()  # nothing there any more
+    assert ei.value.errno == errno.ENOENT
+
+
+def test_freeze(maps_obj):
+    m = maps_obj.maps["array_map"]
+    m[1] = 5
+    m.freeze()
+    assert m[1] == 5
+    with pytest.raises(rbpf.BpfError) as ei:
+        m[1] = 6
+    assert ei.value.errno == errno.EPERM
+
+
+def test_value_size_and_initial_value_before_load(root):
+    with rbpf.Object.open(obj_path("maps")) as obj:
+        m = obj.maps["sized_array"]  # key_size 4 / value_size 8, no BTF types
+        m.value_size = 16
+        assert m.value_size == 16
+        obj.load()
+        m[0] = bytes(range(16))
+        assert m[0] == bytes(range(16))
+        with pytest.raises(rbpf.BpfError) as ei:
+            m.value_size = 8
+        assert ei.value.errno == errno.EBUSY
+    with rbpf.Object.open(obj_path("maps")) as obj:
+        ro = obj.rodata._map
+        assert ro.section_name == ".rodata" and ro.value_size == 4
+        ro.set_initial_value(struct.pack("=i", 4242))
+        assert obj.rodata.target_pid == 4242
+        with pytest.raises(rbpf.BpfError) as ei:
+            obj.maps["array_map"].set_initial_value(bytes(128))  # only global-data maps
+        assert ei.value.errno == errno.EINVAL
+        assert obj.maps["array_map"].section_name is None
+        obj.load()
+        assert obj.rodata.target_pid == 4242
+
+
+def test_mmap_shared_with_lookups(root):
+    with rbpf.Object.open(obj_path("map_types")) as obj:
+        obj.load()
+        m = obj.maps["mmapable"]
+        view = m.mmap()
+        assert isinstance(view, memoryview) and not view.readonly
+        assert view.nbytes >= 64 * 8
+        m[5] = 0xABCD
+        assert struct.unpack_from("=Q", view, 5 * 8)[0] == 0xABCD
+        struct.pack_into("=Q", view, 7 * 8, 1234)
+        assert m[7] == 1234
+        words = view.cast("Q")
+        words[9] = 99
+        assert m[9] == 99
+        del words
+        with pytest.raises(rbpf.BpfError):
+            obj.maps["inner_a"].mmap()  # not BPF_F_MMAPABLE
+    # The mapping outlives the object while the view exists.
+    assert struct.unpack_from("=Q", view, 7 * 8)[0] == 1234
+    view.release()

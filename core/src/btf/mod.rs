@@ -20,6 +20,13 @@
 //! scan linearly in id order (as libbpf does; cheap for early types) until they have cost
 //! about as much as building the name index (hash of the flavor-stripped name → ids),
 //! which is then built once and serves exact lookups and CO-RE candidate search.
+//!
+//! The kernel's BTF (/sys/kernel/btf/*, see vmlinux.rs) takes a faster path: the file is
+//! mmapped read-only (sysfs maps the kernel's own pages: no copy, no RSS), and, since the
+//! kernel verified it, the index pass only walks the layout, keeping every 4th type offset
+//! plus the offsets of the kinds a CO-RE root can have (`ROOT_KINDS`). An object's CO-RE
+//! candidate searches then run as one batched pass over those (`find_core_candidates`,
+//! used by `CoreRelocator::prefetch`).
 
 pub mod builder;
 pub mod core;
@@ -1385,7 +1392,7 @@ fn index_layout(types: &[u8], start_id: u32, stride_shift: u32) -> Result<(Vec<u
         bail!(libc::E2BIG, "btf: type section too large");
     }
     let mask = (1usize << stride_shift) - 1;
-    let mut offsets = Vec::with_capacity((types.len() / 12 >> stride_shift) + 1);
+    let mut offsets = Vec::with_capacity(((types.len() / 12) >> stride_shift) + 1);
     // Written branch-free: every type stores its offset in the next slot, and the slot
     // is kept (len advanced) only for ROOT_KINDS. Capacity is virtual until touched.
     let mut roots: Vec<u32> = vec![0; types.len() / 12 + 1];
@@ -1423,8 +1430,8 @@ fn index_layout(types: &[u8], start_id: u32, stride_shift: u32) -> Result<(Vec<u
     if pos != types.len() {
         bail!(libc::EINVAL, "btf: type [{}] runs past the end of the type section", start_id as usize + n.saturating_sub(1));
     }
+    // No shrink_to_fit: that would copy; the untouched capacity is never resident.
     roots.truncate(nroots);
-    roots.shrink_to_fit();
     Ok((offsets, n as u32, roots))
 }
 

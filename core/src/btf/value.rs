@@ -57,6 +57,18 @@ pub fn int_widths(btf: &Btf, type_id: u32) -> Result<Value> {
     Ok(replace_ints(v, &mut it))
 }
 
+/// Most array elements decode / int_widths produce (zero-sized elements are not bounded
+/// by any buffer: `struct {} e[0xffffffff]` must not mean 4G values).
+const MAX_ELEMS: usize = 1 << 24;
+
+fn check_elem_count(btf: &Btf, a: &super::ArrayInfo, what: &str) -> Result<()> {
+    let esz = btf.resolve_size(a.elem_type)?;
+    if a.nelems as usize > MAX_ELEMS || (esz == 0 && a.nelems > 4096) {
+        bail!(libc::E2BIG, "{what}: array of {} elements of {esz} bytes is too large to decode", a.nelems);
+    }
+    Ok(())
+}
+
 /// Integer leaf widths in decode order.
 fn collect_widths(btf: &Btf, type_id: u32, depth: usize, out: &mut Vec<u32>) -> Result<()> {
     if depth > MAX_DEPTH {
@@ -76,8 +88,12 @@ fn collect_widths(btf: &Btf, type_id: u32, depth: usize, out: &mut Vec<u32>) -> 
         Kind::Array => {
             let a = t.array().unwrap_or(super::ArrayInfo { elem_type: 0, index_type: 0, nelems: 0 });
             if !is_byte_elem(btf, a.elem_type) {
+                check_elem_count(btf, &a, "int_widths")?;
                 for _ in 0..a.nelems {
                     collect_widths(btf, a.elem_type, depth + 1, out)?;
+                    if out.len() > MAX_ELEMS {
+                        bail!(libc::E2BIG, "int_widths: array type [{id}] has too many elements");
+                    }
                 }
             }
         }
@@ -188,6 +204,7 @@ fn decode_at(btf: &Btf, type_id: u32, bytes: &[u8], depth: usize) -> Result<Valu
             if is_byte_elem(btf, a.elem_type) {
                 Value::Bytes(b.to_vec())
             } else {
+                check_elem_count(btf, &a, "decode")?;
                 let mut v = Vec::with_capacity(a.nelems as usize);
                 for i in 0..a.nelems as usize {
                     v.push(decode_at(btf, a.elem_type, &b[i * esz..(i + 1) * esz], depth + 1)?);

@@ -11,6 +11,7 @@ pub mod kbtf;
 pub mod kconfig;
 pub mod maps;
 pub mod sec_def;
+pub(crate) mod sparse_read;
 
 use crate::Result;
 use btfview::{BtfExtView, BtfView};
