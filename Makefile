@@ -71,7 +71,7 @@ run: deps mounts build
 
 bench: deps mounts
 	$(call say,building rbpf-bench (release))
-	@$(CARGO) build -q --release -p rbpf-bench
+	@$(CARGO) build -q --release -p rbpf-bench -p rbpf-ffi -p rbpf-testprogs
 	@$(CARGO) run -q --release -p rbpf-bench -- --output $(ROOT)/BENCHMARKS.md
 
 gen:

@@ -44,6 +44,38 @@ int main(int argc, char **argv) {
 }
 `
 
+// sk_msg on a sockmap: no BPF test object has one, so the test builds this one with clang.
+const SKMSG_SRC = `#define SEC(n) __attribute__((section(n), used))
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) typeof(val) *name
+struct {
+	__uint(type, 15); /* BPF_MAP_TYPE_SOCKMAP */
+	__uint(max_entries, 2);
+	__type(key, int);
+	__type(value, int);
+} sock_map SEC(".maps");
+unsigned long long msgs;
+SEC("sk_msg") int msg_verdict(void *ctx) { __sync_fetch_and_add(&msgs, 1); return 1; /* SK_PASS */ }
+char LICENSE[] SEC("license") = "GPL";
+`
+
+// flow_dissector (attached to a test namespace) and an LSM program (refused here).
+const NETNS_LSM_SRC = `#define SEC(n) __attribute__((section(n), used))
+SEC("flow_dissector") int dissect(void *ctx) { return 0; /* BPF_OK */ }
+SEC("lsm/file_open") int lsm_open(void *ctx) { return 0; }
+char LICENSE[] SEC("license") = "GPL";
+`
+
+/** Build a BPF object from C source into the fixture dir; undefined after t.skip(). */
+function buildBpf (t, name, src) {
+  const fx = getFixture()
+  const out = path.join(fx.dir, `${name}.bpf.o`)
+  fs.writeFileSync(path.join(fx.dir, `${name}.bpf.c`), src)
+  const cc = spawnSync('clang-19', ['-target', 'bpf', '-O2', '-g', '-c', path.join(fx.dir, `${name}.bpf.c`), '-o', out], { encoding: 'utf8' })
+  if (cc.status !== 0) { t.skip(`cannot build ${name}.bpf.o with clang-19: ${cc.error || cc.stderr}`); return undefined }
+  return out
+}
+
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 // Uprobe removal and cgroup detach take effect after an RCU grace period.
 const settle = () => sleep(150)
@@ -425,6 +457,83 @@ describe('network attach in namespaces created by the test', () => {
     eg.detach()
     assert.throws(() => prog.attachTc(1, { attachPoint: 'sideways' }), (e) => e instanceof TypeError && /attachPoint/.test(e.message))
     assert.throws(() => prog.attachTc(1, { prio: 1 }), (e) => e instanceof TypeError && /'prio'/.test(e.message))
+  })
+
+  test('sk_msg on a sockmap counts sends on a TCP connection in namespace a (a child node process)', (t) => {
+    if (!need(t)) return
+    const obj = buildBpf(t, 'skmsg', SKMSG_SRC)
+    if (!obj) return
+    const script = `
+      const rbpf = require(${JSON.stringify(path.join(__dirname, '..'))})
+      const net = require('node:net')
+      const obj = rbpf.BpfObject.open(${JSON.stringify(obj)}).load()
+      let received = ''
+      let onData = () => {}
+      const srv = net.createServer((c) => c.on('data', (d) => { received += d; onData() }))
+      srv.listen(0, '127.0.0.1', () => {
+        const cli = net.connect(srv.address().port, '127.0.0.1', async () => {
+          const map = obj.map('sock_map')
+          const l = obj.program('msg_verdict').attachSockmap(map)
+          const info = l.info()
+          map.set(0, cli._handle.fd)
+          for (let i = 0; i < 3; i++) {
+            const want = received.length + 5
+            const got = new Promise((resolve) => { onData = () => { if (received.length >= want) resolve() } })
+            cli.write('hello')
+            await got
+          }
+          map.delete(0)
+          l.detach()
+          console.log(JSON.stringify({ received, msgs: Number(obj.bss.msgs), type: info.type, detached: l.detached }))
+          cli.destroy(); srv.close(); obj.close()
+        })
+      })`
+    const r = spawnSync('ip', ['netns', 'exec', net.nsA, process.execPath, '-e', script], { encoding: 'utf8', timeout: 20000 })
+    assert.equal(r.status, 0, r.stderr)
+    const res = JSON.parse(r.stdout.trim().split('\n').pop())
+    assert.deepEqual(res, { received: 'hellohellohello', msgs: 3, type: 14 /* BPF_LINK_TYPE_SOCKMAP */, detached: true })
+  })
+
+  test('flow_dissector on namespace b by path and by fd; LSM is refused with EPERM', (t) => {
+    if (!need(t)) return
+    const file = buildBpf(t, 'netns_lsm', NETNS_LSM_SRC)
+    if (!file) return
+    const obj = BpfObject.open(file)
+    t.after(() => obj.close())
+    obj.program('lsm_open').setAutoload(false)
+    obj.load()
+    const prog = obj.program('dissect')
+    const l = prog.attachNetns(`/run/netns/${net.nsB}`)
+    assert.equal(l.info().type, 5 /* BPF_LINK_TYPE_NETNS */)
+    // One flow dissector per namespace.
+    const fd = fs.openSync(`/run/netns/${net.nsB}`, 'r')
+    try {
+      // The kernel says E2BIG (one program per namespace and type).
+      assert.throws(() => prog.attachNetns(fd), (e) => e instanceof BpfError && ['E2BIG', 'EEXIST'].includes(e.code) && /^prog 'dissect': /.test(e.message))
+      l.detach()
+      const l2 = prog.attachNetns(fd)
+      l2.detach()
+    } finally {
+      fs.closeSync(fd)
+    }
+    assert.throws(() => prog.attachNetns('/run/netns/rbpf_no_such_netns'), (e) => e instanceof BpfError && e.code === 'ENOENT')
+    assert.throws(() => obj.program('lsm_open').attachLsm(), (e) => e instanceof BpfError && e.code === 'EINVAL' && /was it loaded/.test(e.message))
+
+    // The kernel in lockdown refuses LSM (trampoline) programs at load.
+    const lsm = BpfObject.open(file)
+    t.after(() => lsm.close())
+    lsm.program('dissect').setAutoload(false)
+    const old = rbpf.setLogger(null)
+    try {
+      assert.throws(() => lsm.load(), (e) => {
+        assert.ok(e instanceof BpfError, String(e))
+        if (e.code !== 'EPERM') return false
+        assert.match(e.message, /lsm_open/)
+        return true
+      })
+    } finally {
+      rbpf.setLogger(old)
+    }
   })
 
   test('socket filter on a UDP socket in namespace a (a child node process)', (t) => {
