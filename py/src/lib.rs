@@ -2,6 +2,7 @@
 //! The pure-Python package `rbpf` (py/python/rbpf) re-exports it with the exception
 //! classes and a few helpers.
 
+mod attach;
 mod btf;
 mod errors;
 mod map;
@@ -82,6 +83,7 @@ fn _rbpf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<btf::PyBtf>()?;
     m.add_function(wrap_pyfunction!(opts::opts_fields, m)?)?;
     m.add_function(wrap_pyfunction!(opts::opts_desc, m)?)?;
+    attach::register(m)?;
     m.add_function(wrap_pyfunction!(num_possible_cpus, m)?)?;
     for (name, value) in UAPI_CONSTS {
         m.add(*name, *value)?;

@@ -382,7 +382,7 @@ fn prog_type_from_py(v: &Bound<'_, PyAny>) -> PyResult<u32> {
 }
 
 impl Program {
-    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&rbpf_core::Program) -> PyResult<T>) -> PyResult<T> {
+    pub(crate) fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&rbpf_core::Program) -> PyResult<T>) -> PyResult<T> {
         self.shared.with(py, |o| f(&o.programs()[self.idx]))
     }
     fn with_mut<T>(&self, py: Python<'_>, f: impl FnOnce(&mut rbpf_core::Program) -> PyResult<T>) -> PyResult<T> {
@@ -499,6 +499,90 @@ impl Program {
         self.with(py, |p| p.attach_trace(&opts).py()).map(Link::new)
     }
 
+    // ---- issue 4 attach kinds: bodies in attach.rs ----
+    /// uprobe / uretprobe. Keywords: pid (-1 all, 0 self), func_offset, and the fields of
+    /// `rbpf_uprobe_opts` (attach_mode also as "default"/"legacy"/"perf"/"link").
+    #[pyo3(signature = (path, /, **kwargs))]
+    fn attach_uprobe(&self, py: Python<'_>, path: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::uprobe(self, py, path, kwargs)
+    }
+    /// uprobe.multi link: a glob, or syms= / offsets= (with ref_ctr_offsets=, cookies=).
+    #[pyo3(signature = (path, func_pattern = None, /, **kwargs))]
+    fn attach_uprobe_multi(&self, py: Python<'_>, path: &str, func_pattern: Option<&str>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::uprobe_multi(self, py, path, func_pattern, kwargs)
+    }
+    /// USDT probe provider:name in path. Keywords: pid, usdt_cookie.
+    #[pyo3(signature = (path, provider, name, /, **kwargs))]
+    fn attach_usdt(&self, py: Python<'_>, path: &str, provider: &str, name: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::usdt(self, py, path, provider, name, kwargs)
+    }
+    /// kprobe / kretprobe. Keywords: the fields of `rbpf_kprobe_opts`.
+    #[pyo3(signature = (func_name, /, **kwargs))]
+    fn attach_kprobe(&self, py: Python<'_>, func_name: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::kprobe(self, py, func_name, kwargs)
+    }
+    #[pyo3(signature = (syscall_name, /, **kwargs))]
+    fn attach_ksyscall(&self, py: Python<'_>, syscall_name: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::ksyscall(self, py, syscall_name, kwargs)
+    }
+    #[pyo3(signature = (pattern = None, /, **kwargs))]
+    fn attach_kprobe_multi(&self, py: Python<'_>, pattern: Option<&str>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::kprobe_multi(self, py, pattern, kwargs)
+    }
+    /// XDP link on an interface (index or name). flags: XDP_FLAGS_*; mode: "skb"/"drv"/"hw".
+    #[pyo3(signature = (ifindex, /, *, flags = 0, mode = None))]
+    fn attach_xdp(&self, py: Python<'_>, ifindex: &Bound<'_, PyAny>, flags: u32, mode: Option<&str>) -> PyResult<Link> {
+        crate::attach::xdp(self, py, ifindex, flags, mode)
+    }
+    #[pyo3(signature = (ifindex, /, **kwargs))]
+    fn attach_tcx(&self, py: Python<'_>, ifindex: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::tcx(self, py, ifindex, kwargs)
+    }
+    #[pyo3(signature = (ifindex, /, **kwargs))]
+    fn attach_netkit(&self, py: Python<'_>, ifindex: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::netkit(self, py, ifindex, kwargs)
+    }
+    /// TC over netlink (clsact + cls_bpf); the Link removes the filter (and the qdisc it made).
+    #[pyo3(signature = (ifindex, attach_point = None, /, *, priority = 0, handle = 0))]
+    fn attach_tc(&self, py: Python<'_>, ifindex: &Bound<'_, PyAny>, attach_point: Option<&Bound<'_, PyAny>>, priority: u32, handle: u32) -> PyResult<Link> {
+        let ingress = PyString::new(py, "ingress").into_any();
+        crate::attach::tc(self, py, ifindex, attach_point.unwrap_or(&ingress), priority, handle)
+    }
+    /// Cgroup attach; `cgroup` is an fd or a path. Keywords: the fields of `rbpf_cgroup_opts`.
+    #[pyo3(signature = (cgroup, /, **kwargs))]
+    fn attach_cgroup(&self, py: Python<'_>, cgroup: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::cgroup(self, py, cgroup, kwargs)
+    }
+    #[pyo3(signature = (netns, /))]
+    fn attach_netns(&self, py: Python<'_>, netns: &Bound<'_, PyAny>) -> PyResult<Link> {
+        crate::attach::netns(self, py, netns)
+    }
+    #[pyo3(signature = (map, /))]
+    fn attach_sockmap(&self, py: Python<'_>, map: &Bound<'_, PyAny>) -> PyResult<Link> {
+        crate::attach::sockmap(self, py, map)
+    }
+    #[pyo3(signature = (sock, /))]
+    fn attach_socket_filter(&self, py: Python<'_>, sock: &Bound<'_, PyAny>) -> PyResult<Link> {
+        crate::attach::socket_filter(self, py, sock)
+    }
+    /// Iterator link; read it with link.iter_read(). Keywords: map=, the fields of `rbpf_iter_attach_opts`.
+    #[pyo3(signature = (**kwargs))]
+    fn attach_iter(&self, py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::iter(self, py, kwargs)
+    }
+    /// Attach to a perf event fd (duplicated; the caller keeps its fd).
+    #[pyo3(signature = (perf_fd, /, **kwargs))]
+    fn attach_perf_event(&self, py: Python<'_>, perf_fd: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::perf_event(self, py, perf_fd, kwargs)
+    }
+    #[pyo3(signature = (**kwargs))]
+    fn attach_netfilter(&self, py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Link> {
+        crate::attach::netfilter(self, py, kwargs)
+    }
+    fn attach_lsm(&self, py: Python<'_>) -> PyResult<Link> {
+        crate::attach::lsm(self, py)
+    }
+
     fn __repr__(&self) -> String {
         format!("<rbpf.Program '{}' of '{}'>", self.name, self.shared.name)
     }
@@ -508,7 +592,7 @@ impl Program {
 /// Dropping the last reference detaches too: keep the Link while it should stay attached.
 #[pyclass(frozen, module = "rbpf", name = "Link")]
 pub struct Link {
-    inner: Mutex<rbpf_core::Link>,
+    pub(crate) inner: Mutex<rbpf_core::Link>,
 }
 
 impl Link {
@@ -529,6 +613,42 @@ impl Link {
     #[getter]
     fn fd(&self) -> PyResult<i32> {
         crate::errors::catch(|| Ok(self.inner.lock().fd()))
+    }
+    /// Pin to a bpffs path.
+    fn pin(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        crate::attach::link_pin(self, py, path)
+    }
+    fn unpin(&self, py: Python<'_>) -> PyResult<()> {
+        crate::attach::link_unpin(self, py)
+    }
+    #[getter]
+    fn pin_path(&self) -> PyResult<Option<String>> {
+        crate::attach::link_pin_path(self)
+    }
+    /// Open a pinned link.
+    #[staticmethod]
+    fn open(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Link> {
+        crate::attach::link_open(py, path)
+    }
+    /// Replace the link's program (a Program or a program fd).
+    fn update_program(&self, py: Python<'_>, prog: &Bound<'_, PyAny>) -> PyResult<()> {
+        crate::attach::link_update_program(self, py, prog)
+    }
+    /// Forget the link without detaching: the attachment stays (until unpinned / reboot).
+    fn disconnect(&self) -> PyResult<()> {
+        crate::attach::link_disconnect(self)
+    }
+    /// An iterator link's whole output.
+    fn iter_read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        crate::attach::link_iter_read(self, py)
+    }
+    /// A new iterator instance fd (the caller reads and closes it).
+    fn iter_create(&self, py: Python<'_>) -> PyResult<i32> {
+        crate::attach::link_iter_create(self, py)
+    }
+    /// {type, id, prog_id} of a BPF link.
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        crate::attach::link_info(self, py)
     }
     #[getter]
     fn detached(&self) -> PyResult<bool> {

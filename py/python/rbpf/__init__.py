@@ -40,6 +40,23 @@ from ._rbpf import (
     num_possible_cpus,
     opts_fields,
 )
+from ._rbpf import (  # attach helpers (issue 4): libbpf's fd-level netlink calls
+    RBPF_TC_CUSTOM,
+    RBPF_TC_EGRESS,
+    RBPF_TC_F_REPLACE,
+    RBPF_TC_INGRESS,
+    RBPF_TC_QDISC,
+    open_cpu_clock_sampler,
+    tc_attach,
+    tc_detach,
+    tc_hook_create,
+    tc_hook_destroy,
+    tc_query,
+    xdp_attach,
+    xdp_detach,
+    xdp_query,
+    xdp_query_id,
+)
 
 # Kernel UAPI constants with their kernel names (BPF_ANY, BPF_PROG_TYPE_XDP, ...).
 globals().update({k: v for k, v in vars(_rbpf).items() if k.startswith(("BPF_", "XDP_"))})
@@ -69,4 +86,19 @@ __all__ = [
     "VerifierError",
     "num_possible_cpus",
     "opts_fields",
+    "open_cpu_clock_sampler",
+    "xdp_attach",
+    "xdp_detach",
+    "xdp_query",
+    "xdp_query_id",
+    "tc_hook_create",
+    "tc_hook_destroy",
+    "tc_attach",
+    "tc_detach",
+    "tc_query",
+    "RBPF_TC_INGRESS",
+    "RBPF_TC_EGRESS",
+    "RBPF_TC_CUSTOM",
+    "RBPF_TC_QDISC",
+    "RBPF_TC_F_REPLACE",
 ]

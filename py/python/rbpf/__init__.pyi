@@ -30,6 +30,23 @@ from ._rbpf import (
     num_possible_cpus as num_possible_cpus,
     opts_fields as opts_fields,
 )
+from ._rbpf import (
+    RBPF_TC_CUSTOM as RBPF_TC_CUSTOM,
+    RBPF_TC_EGRESS as RBPF_TC_EGRESS,
+    RBPF_TC_F_REPLACE as RBPF_TC_F_REPLACE,
+    RBPF_TC_INGRESS as RBPF_TC_INGRESS,
+    RBPF_TC_QDISC as RBPF_TC_QDISC,
+    open_cpu_clock_sampler as open_cpu_clock_sampler,
+    tc_attach as tc_attach,
+    tc_detach as tc_detach,
+    tc_hook_create as tc_hook_create,
+    tc_hook_destroy as tc_hook_destroy,
+    tc_query as tc_query,
+    xdp_attach as xdp_attach,
+    xdp_detach as xdp_detach,
+    xdp_query as xdp_query,
+    xdp_query_id as xdp_query_id,
+)
 from ._types import LinkSet as LinkSet
 from ._rbpf import *  # the BPF_* / XDP_* constants
 
@@ -53,5 +70,20 @@ __all__ = [
     "VerifierError",
     "num_possible_cpus",
     "opts_fields",
+    "open_cpu_clock_sampler",
+    "xdp_attach",
+    "xdp_detach",
+    "xdp_query",
+    "xdp_query_id",
+    "tc_hook_create",
+    "tc_hook_destroy",
+    "tc_attach",
+    "tc_detach",
+    "tc_query",
+    "RBPF_TC_INGRESS",
+    "RBPF_TC_EGRESS",
+    "RBPF_TC_CUSTOM",
+    "RBPF_TC_QDISC",
+    "RBPF_TC_F_REPLACE",
 ]
 

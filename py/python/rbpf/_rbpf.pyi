@@ -19,6 +19,43 @@ def opts_fields() -> dict[str, list[str]]: ...
 def opts_desc() -> dict[str, list[tuple[str, str, str]]]: ...
 def num_possible_cpus() -> int: ...
 
+# Attach helpers (issue 4): libbpf's fd-level netlink calls. `ifindex` also accepts an
+# interface name of the calling thread's network namespace.
+_IfIndex = int | str
+_TcPoint = Literal["ingress", "egress", "ingress+egress", "both", "custom", "qdisc"] | int
+_HasFd = int | Any
+
+def open_cpu_clock_sampler(*, pid: int = 0, cpu: int = -1, period: int = 1000000, freq: bool = False) -> int: ...
+def xdp_attach(ifindex: _IfIndex, prog: _HasFd, flags: int = 0, /, *, old_prog_fd: int = 0) -> None: ...
+def xdp_detach(ifindex: _IfIndex, flags: int = 0, /, *, old_prog_fd: int = 0) -> None: ...
+def xdp_query(ifindex: _IfIndex, flags: int = 0, /) -> dict[str, int]: ...
+def xdp_query_id(ifindex: _IfIndex, flags: int = 0, /) -> int: ...
+def tc_hook_create(
+    ifindex: _IfIndex, attach_point: _TcPoint | None = None, /, *, parent: int = 0, handle: int = 0, qdisc: str | None = None
+) -> None: ...
+def tc_hook_destroy(
+    ifindex: _IfIndex, attach_point: _TcPoint | None = None, /, *, parent: int = 0, handle: int = 0, qdisc: str | None = None
+) -> None: ...
+def tc_attach(
+    ifindex: _IfIndex,
+    attach_point: _TcPoint,
+    prog: _HasFd,
+    /,
+    *,
+    replace: bool = False,
+    flags: int = 0,
+    handle: int = 0,
+    priority: int = 0,
+) -> dict[str, int]: ...
+def tc_detach(ifindex: _IfIndex, attach_point: _TcPoint, /, *, flags: int = 0, handle: int = 0, priority: int = 0) -> None: ...
+def tc_query(ifindex: _IfIndex, attach_point: _TcPoint, /, *, flags: int = 0, handle: int = 0, priority: int = 0) -> int: ...
+
+RBPF_TC_INGRESS: int
+RBPF_TC_EGRESS: int
+RBPF_TC_CUSTOM: int
+RBPF_TC_QDISC: int
+RBPF_TC_F_REPLACE: int
+
 @final
 class Struct:
     """A decoded BTF struct/union: attribute access, ``_asdict()``, ``_fields``."""
@@ -55,8 +92,19 @@ class Link:
     def fd(self) -> int: ...
     @property
     def detached(self) -> bool: ...
+    @property
+    def pin_path(self) -> str | None: ...
     def detach(self) -> None: ...
     def close(self) -> None: ...
+    def pin(self, path: _Path) -> None: ...
+    def unpin(self) -> None: ...
+    @staticmethod
+    def open(path: _Path) -> Link: ...
+    def update_program(self, prog: Program | int) -> None: ...
+    def disconnect(self) -> None: ...
+    def iter_read(self) -> bytes: ...
+    def iter_create(self) -> int: ...
+    def info(self) -> dict[str, int]: ...
     def __enter__(self) -> Link: ...
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -85,6 +133,95 @@ class Program:
     def attach_tracepoint(self, category: str, name: str, /, *, bpf_cookie: int = 0) -> Link: ...
     def attach_raw_tracepoint(self, name: str, /, *, cookie: int = 0) -> Link: ...
     def attach_trace(self, *, cookie: int = 0) -> Link: ...
+    def attach_uprobe(
+        self,
+        path: str,
+        /,
+        *,
+        pid: int = -1,
+        func_offset: int = 0,
+        ref_ctr_offset: int = 0,
+        bpf_cookie: int = 0,
+        retprobe: bool = False,
+        func_name: str | None = None,
+        attach_mode: Literal["default", "legacy", "perf", "link"] | int = 0,
+    ) -> Link: ...
+    def attach_uprobe_multi(
+        self,
+        path: str,
+        func_pattern: str | None = None,
+        /,
+        *,
+        pid: int = -1,
+        syms: Iterable[str] | None = None,
+        offsets: Iterable[int] | None = None,
+        ref_ctr_offsets: Iterable[int] | None = None,
+        cookies: Iterable[int] | None = None,
+        retprobe: bool = False,
+        session: bool = False,
+    ) -> Link: ...
+    def attach_usdt(self, path: str, provider: str, name: str, /, *, pid: int = -1, usdt_cookie: int = 0) -> Link: ...
+    def attach_kprobe(
+        self,
+        func_name: str,
+        /,
+        *,
+        bpf_cookie: int = 0,
+        offset: int = 0,
+        retprobe: bool = False,
+        attach_mode: Literal["default", "legacy", "perf", "link"] | int = 0,
+    ) -> Link: ...
+    def attach_ksyscall(self, syscall_name: str, /, *, bpf_cookie: int = 0, retprobe: bool = False) -> Link: ...
+    def attach_kprobe_multi(
+        self,
+        pattern: str | None = None,
+        /,
+        *,
+        syms: Iterable[str] | None = None,
+        addrs: Iterable[int] | None = None,
+        cookies: Iterable[int] | None = None,
+        retprobe: bool = False,
+        session: bool = False,
+        unique_match: bool = False,
+    ) -> Link: ...
+    def attach_xdp(self, ifindex: int | str, /, *, flags: int = 0, mode: Literal["skb", "drv", "hw"] | None = None) -> Link: ...
+    def attach_tcx(
+        self, ifindex: int | str, /, *, flags: int = 0, relative_fd: int = 0, relative_id: int = 0, expected_revision: int = 0
+    ) -> Link: ...
+    def attach_netkit(
+        self, ifindex: int | str, /, *, flags: int = 0, relative_fd: int = 0, relative_id: int = 0, expected_revision: int = 0
+    ) -> Link: ...
+    def attach_tc(
+        self,
+        ifindex: int | str,
+        attach_point: Literal["ingress", "egress"] | int | None = None,
+        /,
+        *,
+        priority: int = 0,
+        handle: int = 0,
+    ) -> Link: ...
+    def attach_cgroup(
+        self, cgroup: int | _Path, /, *, flags: int = 0, relative_fd: int = 0, relative_id: int = 0, expected_revision: int = 0
+    ) -> Link: ...
+    def attach_netns(self, netns: int | _Path, /) -> Link: ...
+    def attach_sockmap(self, map: Map | int, /) -> Link: ...
+    def attach_socket_filter(self, sock: Any, /) -> Link: ...
+    def attach_iter(
+        self,
+        *,
+        map: Map | int | None = None,
+        map_fd: int = 0,
+        cgroup_fd: int = 0,
+        order: int = 0,
+        tid: int = 0,
+        pid: int = 0,
+        pid_fd: int = 0,
+    ) -> Link: ...
+    def attach_perf_event(
+        self, perf_fd: int | Any, /, *, bpf_cookie: int = 0, force_ioctl_attach: bool = False, dont_enable: bool = False
+    ) -> Link: ...
+    def attach_netfilter(self, *, pf: int = 0, hooknum: int = 0, priority: int = 0, flags: int = 0) -> Link: ...
+    def attach_lsm(self) -> Link: ...
 
 @final
 class Map:
@@ -559,6 +696,21 @@ __all__ = [
     'Btf',
     'opts_fields',
     'opts_desc',
+    'open_cpu_clock_sampler',
+    'xdp_attach',
+    'xdp_detach',
+    'xdp_query',
+    'xdp_query_id',
+    'tc_hook_create',
+    'tc_hook_destroy',
+    'tc_attach',
+    'tc_detach',
+    'tc_query',
+    'RBPF_TC_INGRESS',
+    'RBPF_TC_EGRESS',
+    'RBPF_TC_CUSTOM',
+    'RBPF_TC_QDISC',
+    'RBPF_TC_F_REPLACE',
     'num_possible_cpus',
     'BPF_PROG_TYPE_UNSPEC',
     'BPF_PROG_TYPE_SOCKET_FILTER',
