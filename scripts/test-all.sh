@@ -14,14 +14,14 @@
 #   `N passed, M failed, K skipped`; its exit status is non-zero on failure.
 # - BPF objects are at $RBPF_BPF_DIR/<name>.bpf.o (= target/bpf).
 #
-# Environment: RBPF_SUITES="rust c python node" selects suites; RBPF_SUITE_TIMEOUT
+# Environment: RBPF_SUITES="rust c python node fuzz" selects suites; RBPF_SUITE_TIMEOUT
 # (seconds, default 900) bounds each; CARGO_TEST_ARGS replaces `--workspace`.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 export RBPF_BPF_DIR="$ROOT/target/bpf"
-SUITES="${RBPF_SUITES:-rust c python node}"
+SUITES="${RBPF_SUITES:-rust c python node fuzz}"
 TIMEOUT="${RBPF_SUITE_TIMEOUT:-900}"
 TMP="$(mktemp -d /tmp/rbpf-test-all.XXXXXX)"
 trap 'rm -rf "$TMP"' EXIT
@@ -161,6 +161,10 @@ for suite in $SUITES; do
             node --help 2>/dev/null | grep -q -- --test-force-exit && node_flags+=(--test-force-exit)
             run_suite node node_tap "" -- bash -c 'cd node && exec node "$@"' node "${node_flags[@]}"
         fi
+        ;;
+    fuzz)
+        # Short libFuzzer runs of every target (FUZZ_SECONDS each, default 60); see FUZZING.md.
+        [ -x scripts/fuzz-short.sh ] && run_suite fuzz c "" -- scripts/fuzz-short.sh
         ;;
     *) echo "test-all: unknown suite '$suite'" >&2; exit 2 ;;
     esac

@@ -9,11 +9,8 @@
 
 mod object_common;
 
-use object_common::{compare, quiet};
+use object_common::compare;
 use rbpf_core::uapi::*;
-use rbpf_core::{Object, ObjectOpenOpts};
-use rbpf_testprogs::object_path;
-use std::ffi::CString;
 
 #[test]
 fn same_insns_as_libbpf() {
@@ -55,31 +52,3 @@ fn same_insns_as_libbpf_pinned() {
     }
 }
 
-/// Rough timing of open+load+close, rbpf vs libbpf (prints only; `cargo test -- --ignored`).
-#[test]
-#[ignore]
-fn timing_vs_libbpf() {
-    for name in ["globals", "maps", "subprogs", "kconfig", "syscount"] {
-        let n = 50;
-        let t = std::time::Instant::now();
-        let mut ok = true;
-        for _ in 0..n {
-            let mut obj = Object::open_file(object_path(name), &ObjectOpenOpts::default()).unwrap();
-            ok &= obj.load().is_ok();
-        }
-        let ours = t.elapsed() / n;
-        let path = CString::new(object_path(name).to_string_lossy().into_owned()).unwrap();
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            // SAFETY: libbpf C API; the object is closed before the next iteration.
-            unsafe {
-                libbpf_sys::libbpf_set_print(Some(quiet));
-                let obj = libbpf_sys::bpf_object__open_file(path.as_ptr(), std::ptr::null());
-                libbpf_sys::bpf_object__load(obj);
-                libbpf_sys::bpf_object__close(obj);
-            }
-        }
-        let theirs = t.elapsed() / n;
-        eprintln!("{name:>12}: rbpf {ours:?} (ok={ok}) libbpf {theirs:?} ratio {:.2}", ours.as_secs_f64() / theirs.as_secs_f64());
-    }
-}

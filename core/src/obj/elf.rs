@@ -120,6 +120,15 @@ impl<'a> ElfObject<'a> {
         let Some((symtab_idx, symtab_sh)) = symtab else {
             bail!(libc::EINVAL, "elf: couldn't find symbol table in '{path}', stripped object file?");
         };
+        // The symbol and string tables must lie inside the file; say which one doesn't.
+        for idx in [symtab_idx, symtab_sh.sh_link(e) as usize] {
+            if let Some(sh) = headers.get(idx) {
+                if sh.data(e, data).is_err() {
+                    let name = table.section_name(e, sh).map(String::from_utf8_lossy).unwrap_or_default();
+                    bail!(libc::EINVAL, "elf: '{path}': section '{name}' ({idx}) lies outside the file");
+                }
+            }
+        }
         if symtab_sh.sh_entsize(e) != std::mem::size_of::<Sym64<LE>>() as u64 {
             bail!(libc::EINVAL, "elf: '{path}': bad symbol table entry size {}", symtab_sh.sh_entsize(e));
         }

@@ -131,8 +131,15 @@ pub fn collect_externs(elf: &ElfObject<'_>, btf: Option<&mut BtfView>) -> Result
     let mut off = 0u32;
     for e in exts.iter_mut() {
         if let ExternKind::Kcfg { size, align, data_off, .. } = &mut e.kind {
-            *data_off = off.div_ceil(*align) * *align;
-            off = *data_off + *size;
+            // Hostile sizes must not overflow (or allocate gigabytes): bound the map.
+            let end = off.div_ceil(*align).checked_mul(*align).and_then(|start| Some((start, start.checked_add(*size)?)));
+            match end {
+                Some((start, end)) if end <= super::maps::MAX_GLOBAL_DATA => {
+                    *data_off = start;
+                    off = end;
+                }
+                _ => bail!(libc::E2BIG, "extern (kcfg) '{}': .kconfig map too large (max {} bytes)", e.name, super::maps::MAX_GLOBAL_DATA),
+            }
         }
     }
     if let Some(sec) = kcfg_sec {

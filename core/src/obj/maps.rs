@@ -374,7 +374,7 @@ pub fn collect_map_relos(elf: &ElfObject<'_>, btf: Option<&BtfView>, maps: &mut 
                 bail!(libc::EINVAL, ".maps relo #{i}: symbol {sym_idx:x} not found");
             };
             let Some(mi) = maps.iter().position(|m| {
-                m.is_user() && m.sec_offset <= r_offset && r_offset + 8 <= m.sec_offset + def_size(btf, m).unwrap_or(0)
+                m.is_user() && m.sec_offset <= r_offset && r_offset.checked_add(8).is_some_and(|end| end <= m.sec_offset.saturating_add(def_size(btf, m).unwrap_or(0)))
             }) else {
                 bail!(libc::EINVAL, ".maps relo #{i}: cannot find map '{}' at rel->r_offset {r_offset}", sym.name);
             };
@@ -433,9 +433,15 @@ fn values_member_offset(btf: &BtfView, m: &MapSpec) -> Result<u32> {
     }
 }
 
+/// Most bytes of global data (all .data*, .rodata*, .bss* sections together) and of the
+/// .kconfig map. A NOBITS .bss has no file bytes behind its size, so without a bound a
+/// 12 KB file could make us allocate (and copy) 4 GiB; no real program comes close.
+pub const MAX_GLOBAL_DATA: u32 = 256 << 20;
+
 /// Global-data maps, one per non-empty .data*, .rodata*, .bss* section, in section order.
 pub fn init_global_data_maps(elf: &ElfObject<'_>, btf: Option<&BtfView>, obj_name: &str) -> Result<Vec<MapSpec>> {
     let mut maps = Vec::new();
+    let mut total = 0u64;
     for (idx, sec) in elf.sections.iter().enumerate() {
         let kind = match sec.kind {
             SecKind::Data => MapKind::Data,
@@ -446,9 +452,11 @@ pub fn init_global_data_maps(elf: &ElfObject<'_>, btf: Option<&BtfView>, obj_nam
         if sec.size == 0 {
             continue;
         }
-        let Ok(size) = u32::try_from(sec.size) else {
-            bail!(libc::E2BIG, "elf: section '{}' is too big for a global-data map", sec.name);
-        };
+        total = total.saturating_add(sec.size);
+        if total > MAX_GLOBAL_DATA as u64 {
+            bail!(libc::E2BIG, "elf: section '{}' ({} bytes) is too big for a global-data map (max {MAX_GLOBAL_DATA} bytes of global data)", sec.name, sec.size);
+        }
+        let size = sec.size as u32;
         let data = if kind == MapKind::Bss { vec![0u8; size as usize] } else { sec.data.to_vec() };
         maps.push(internal_map(obj_name, sec.name, kind, idx, size, data, btf)?);
     }
