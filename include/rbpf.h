@@ -96,7 +96,9 @@ enum rbpf_print_level {
 
 /**
  * BTF type information (libbpf's `struct btf`). The handle from `rbpf_object_btf` is
- * borrowed from the object and valid until `rbpf_object_close`.
+ * borrowed from the object and valid until `rbpf_object_close`; the handles from
+ * `rbpf_btf_load_vmlinux` and `rbpf_btf_parse` are owned and valid until `rbpf_btf_free`.
+ * A handle may be read from several threads at once.
  */
 struct rbpf_btf;
 
@@ -1149,6 +1151,69 @@ int32_t rbpf_btf_find_by_name_kind(const struct rbpf_btf *btf, const char *name,
  * negative errno.
  */
 int64_t rbpf_btf_resolve_size(const struct rbpf_btf *btf, uint32_t type_id);
+
+/**
+ * The running kernel's BTF (`/sys/kernel/btf/vmlinux`, else libbpf's list of vmlinux
+ * image paths), or NULL with errno set. The BTF is parsed once per process and shared;
+ * every call returns a new owned handle, to free with `rbpf_btf_free`.
+ */
+struct rbpf_btf *rbpf_btf_load_vmlinux(void);
+
+/**
+ * BTF read from `path`: raw BTF (as /sys/kernel/btf/vmlinux) or an ELF file's .BTF
+ * section. An owned handle to free with `rbpf_btf_free`, or NULL with errno set
+ * (ENOENT for a missing file, EINVAL for a file without valid BTF).
+ */
+struct rbpf_btf *rbpf_btf_parse(const char *path);
+
+/**
+ * Free a handle from `rbpf_btf_load_vmlinux` or `rbpf_btf_parse`; names read from it
+ * become invalid. NULL is fine. A handle from `rbpf_object_btf` is left alone (it is
+ * freed with its object), as is anything that is not a live handle: errno EINVAL.
+ */
+void rbpf_btf_free(struct rbpf_btf *btf);
+
+/**
+ * The kind of type `id` (BTF_KIND_*: 0 for void, 4 for STRUCT, ...), or a negative
+ * errno (-EINVAL for an id out of range).
+ */
+int32_t rbpf_btf_kind(const struct rbpf_btf *btf, uint32_t id);
+
+/**
+ * The name of type `id` ("" when anonymous, and for void), or NULL with errno set. The
+ * string lives as long as the handle (for an object's BTF: until `rbpf_object_close`).
+ */
+const char *rbpf_btf_name(const struct rbpf_btf *btf, uint32_t id);
+
+/**
+ * The vlen of type `id`: members of a STRUCT/UNION, enumerators of an ENUM/ENUM64,
+ * parameters of a FUNC_PROTO, variables of a DATASEC (0 for other kinds); or a
+ * negative errno.
+ */
+int32_t rbpf_btf_vlen(const struct rbpf_btf *btf, uint32_t id);
+
+/**
+ * The size field of type `id` for the kinds that have one (INT, STRUCT, UNION, ENUM,
+ * ENUM64, DATASEC, FLOAT); -EINVAL for other kinds (typedefs, pointers, arrays: use
+ * `rbpf_btf_resolve_size`).
+ */
+int64_t rbpf_btf_size(const struct rbpf_btf *btf, uint32_t id);
+
+/**
+ * Member `idx` (0-based, below `rbpf_btf_vlen`) of STRUCT/UNION `id` (libbpf's
+ * `struct btf_member`, decoded): its name ("" when anonymous; lives as long as the
+ * handle), type id, offset from the start of the struct in bits, and bitfield width in
+ * bits (0 when not a bitfield). Each out-pointer may be NULL when not wanted.
+ * Returns 0, -ENOENT when `idx` is past the last member (so a loop can stop there), or
+ * -EINVAL (not a STRUCT/UNION, bad id).
+ */
+int32_t rbpf_btf_member(const struct rbpf_btf *btf,
+                        uint32_t id,
+                        uint32_t idx,
+                        const char **name,
+                        uint32_t *type_id,
+                        uint32_t *bit_offset,
+                        uint32_t *bitfield_size);
 
 /**
  * Map the BPF_MAP_TYPE_USER_RINGBUF map `map_fd` for writing. `opts` may be NULL.

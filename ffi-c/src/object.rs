@@ -48,7 +48,7 @@ impl rbpf_object {
             return Err(e);
         }
         if has_btf {
-            o.btf = handles::into_raw(crate::btf::rbpf_btf { obj });
+            o.btf = handles::into_raw(crate::btf::rbpf_btf::borrowed(obj));
         }
         Ok(obj)
     }
