@@ -1223,6 +1223,11 @@ impl Map {
         }
         Ok(fd)
     }
+    /// The size checks every element operation makes (libbpf's validate_map_op), for callers
+    /// that hold their own buffers, such as the C ABI.
+    pub fn check_op_sizes(&self, key_len: usize, value_len: Option<usize>, flags: u64) -> Result<()> {
+        self.validate(key_len, value_len, flags).map(|_| ())
+    }
     /// The value buffer size for an operation with `flags`.
     fn value_size_for(&self, flags: u64) -> Result<usize> {
         if self.is_percpu() && flags & (BPF_F_CPU | BPF_F_ALL_CPUS) != 0 {
@@ -1266,6 +1271,11 @@ impl Map {
         let mut value = vec![0u8; self.value_size_for(flags)?];
         let found = sys::map_lookup_and_delete_elem(fd, key, &mut value, flags).map_err(self.ctx("lookup and delete"))?;
         Ok(found.then_some(value))
+    }
+    /// As `lookup_and_delete`, into a caller buffer of exactly the value size for `flags`.
+    pub fn lookup_and_delete_into(&self, key: &[u8], value: &mut [u8], flags: u64) -> Result<bool> {
+        let fd = self.validate(key.len(), Some(value.len()), flags)?;
+        sys::map_lookup_and_delete_elem(fd, key, value, flags).map_err(self.ctx("lookup and delete"))
     }
     /// The key after `key` (the first key for None); Ok(None) at the end.
     pub fn next_key(&self, key: Option<&[u8]>) -> Result<Option<Vec<u8>>> {

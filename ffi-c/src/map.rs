@@ -54,61 +54,13 @@ unsafe fn map<'a>(f: &str, m: *const rbpf_map) -> Result<&'a rbpf_map> {
     unsafe { get(f, "map", m) }
 }
 
-// Kernel UAPI flags (6.18) selecting one CPU's slot / every CPU of a per-CPU map value.
-const BPF_F_CPU: u64 = 8;
-const BPF_F_ALL_CPUS: u64 = 16;
-
-/// libbpf's validate_map_op: created, then key size, then (if given) value size: one slot
-/// per possible CPU for per-CPU maps, or exactly value_size with BPF_F_CPU / BPF_F_ALL_CPUS
-/// (as the core checks it; the core does not take the caller's value size on lookup).
-fn validate_op(m: &Map, key_sz: usize, value_sz: Option<usize>, flags: u64) -> Result<()> {
-    if m.fd().is_err() {
-        return Err(Error::new(
-            libc::ENOENT,
-            format!("map '{}': not created (was the object loaded?)", m.name()),
-        ));
-    }
-    if key_sz != m.key_size() as usize {
-        return Err(Error::new(
-            libc::EINVAL,
-            format!(
-                "map '{}': unexpected key size {key_sz} provided, expected {}",
-                m.name(),
-                m.key_size()
-            ),
-        ));
-    }
-    let Some(value_sz) = value_sz else {
-        return Ok(());
-    };
-    let cpu_flags = m.is_percpu() && flags & (BPF_F_CPU | BPF_F_ALL_CPUS) != 0;
-    let want = if cpu_flags {
-        m.value_size() as usize
+/// 0 when an operation into a caller buffer found its key, else ENOENT naming the map.
+fn found_or_enoent(m: &Map, found: bool) -> Result<c_int> {
+    if found {
+        Ok(0)
     } else {
-        m.user_value_size()?
-    };
-    if value_sz == want {
-        return Ok(());
+        Err(Error::new(libc::ENOENT, format!("map '{}': key not found", m.name())))
     }
-    let msg = if m.is_percpu() && !cpu_flags {
-        let cpus = rbpf_core::num_possible_cpus()?;
-        format!(
-            "map '{}': unexpected value size {value_sz} provided for per-CPU map, expected {cpus} * {} = {want}",
-            m.name(),
-            (m.value_size() as usize).next_multiple_of(8)
-        )
-    } else if cpu_flags {
-        format!(
-            "map '{}': unexpected value size {value_sz} provided for either BPF_F_CPU or BPF_F_ALL_CPUS, expected {want}",
-            m.name()
-        )
-    } else {
-        format!(
-            "map '{}': unexpected value size {value_sz} provided, expected {want}",
-            m.name()
-        )
-    };
-    Err(Error::new(libc::EINVAL, msg))
 }
 
 /// A byte slice from a C buffer; NULL only with size 0.
@@ -259,21 +211,10 @@ pub unsafe extern "C" fn rbpf_map_lookup_elem(
     const F: &str = "rbpf_map_lookup_elem";
     int_call(|| {
         let m = unsafe { self::map(F, map) }?.core()?;
-        validate_op(m, key_sz, Some(value_sz), flags)?;
         // SAFETY: buffers of the stated sizes (C contract).
         let k = unsafe { bytes(F, "key", key, key_sz) }?;
         let out = unsafe { bytes_mut(F, "value", value, value_sz) }?;
-        match m.lookup(k, flags)? {
-            Some(v) => {
-                let n = v.len().min(out.len());
-                out[..n].copy_from_slice(&v[..n]);
-                Ok(0)
-            }
-            None => Err(Error::new(
-                libc::ENOENT,
-                format!("map '{}': key not found", m.name()),
-            )),
-        }
+        found_or_enoent(m, m.lookup_into(k, out, flags)?)
     })
 }
 
@@ -291,7 +232,6 @@ pub unsafe extern "C" fn rbpf_map_update_elem(
     const F: &str = "rbpf_map_update_elem";
     int_call(|| {
         let m = unsafe { self::map(F, map) }?.core()?;
-        validate_op(m, key_sz, Some(value_sz), flags)?;
         // SAFETY: buffers of the stated sizes (C contract).
         let k = unsafe { bytes(F, "key", key, key_sz) }?;
         let v = unsafe { bytes(F, "value", value, value_sz) }?;
@@ -311,7 +251,6 @@ pub unsafe extern "C" fn rbpf_map_delete_elem(
     const F: &str = "rbpf_map_delete_elem";
     int_call(|| {
         let m = unsafe { self::map(F, map) }?.core()?;
-        validate_op(m, key_sz, None, 0)?;
         // SAFETY: a buffer of the stated size (C contract).
         let k = unsafe { bytes(F, "key", key, key_sz) }?;
         m.delete(k, flags)?;
@@ -332,21 +271,10 @@ pub unsafe extern "C" fn rbpf_map_lookup_and_delete_elem(
     const F: &str = "rbpf_map_lookup_and_delete_elem";
     int_call(|| {
         let m = unsafe { self::map(F, map) }?.core()?;
-        validate_op(m, key_sz, Some(value_sz), flags)?;
         // SAFETY: buffers of the stated sizes (C contract).
         let k = unsafe { bytes(F, "key", key, key_sz) }?;
         let out = unsafe { bytes_mut(F, "value", value, value_sz) }?;
-        match m.lookup_and_delete(k, flags)? {
-            Some(v) => {
-                let n = v.len().min(out.len());
-                out[..n].copy_from_slice(&v[..n]);
-                Ok(0)
-            }
-            None => Err(Error::new(
-                libc::ENOENT,
-                format!("map '{}': key not found", m.name()),
-            )),
-        }
+        found_or_enoent(m, m.lookup_and_delete_into(k, out, flags)?)
     })
 }
 
@@ -362,7 +290,7 @@ pub unsafe extern "C" fn rbpf_map_get_next_key(
     const F: &str = "rbpf_map_get_next_key";
     int_call(|| {
         let m = unsafe { self::map(F, map) }?.core()?;
-        validate_op(m, key_sz, None, 0)?;
+        m.check_op_sizes(key_sz, None, 0)?;
         if next_key.is_null() {
             return Err(arg_error(F, "next_key is NULL"));
         }
