@@ -1223,6 +1223,39 @@ impl Map {
         }
         Ok(fd)
     }
+    /// A per-CPU value buffer (as `lookup` returns it) split into one `value_size` slot per
+    /// possible CPU; each CPU's slot is 8-byte aligned in the buffer.
+    pub fn percpu_slots<'a>(&self, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
+        let (vsz, stride, ncpu) = self.percpu_layout()?;
+        if bytes.len() != stride * ncpu {
+            bail!(libc::EINVAL, "map '{}': per-CPU value is {} bytes, expected {ncpu} * {stride}", self.spec.name, bytes.len());
+        }
+        Ok(bytes.chunks(stride).map(|c| &c[..vsz]).collect())
+    }
+    /// The inverse of `percpu_slots`: one `value_size` slot per possible CPU, packed into the
+    /// buffer `update` takes. EINVAL for a wrong number of slots or a wrong slot size.
+    pub fn percpu_pack(&self, slots: &[&[u8]]) -> Result<Vec<u8>> {
+        let (vsz, stride, ncpu) = self.percpu_layout()?;
+        if slots.len() != ncpu {
+            bail!(libc::EINVAL, "map '{}': per-CPU value needs {ncpu} entries (one per possible CPU), got {}", self.spec.name, slots.len());
+        }
+        let mut out = vec![0u8; stride * ncpu];
+        for (cpu, slot) in slots.iter().enumerate() {
+            if slot.len() != vsz {
+                bail!(libc::EINVAL, "map '{}': per-CPU value {cpu} is {} bytes, expected {vsz}", self.spec.name, slot.len());
+            }
+            out[cpu * stride..cpu * stride + vsz].copy_from_slice(slot);
+        }
+        Ok(out)
+    }
+    /// (value_size, slot stride, possible CPUs) of a per-CPU map; EINVAL for other maps.
+    fn percpu_layout(&self) -> Result<(usize, usize, usize)> {
+        if !self.is_percpu() {
+            bail!(libc::EINVAL, "map '{}': not a per-CPU map", self.spec.name);
+        }
+        let vsz = self.spec.value_size as usize;
+        Ok((vsz, vsz.next_multiple_of(8), sys::num_possible_cpus()?))
+    }
     /// The size checks every element operation makes (libbpf's validate_map_op), for callers
     /// that hold their own buffers, such as the C ABI.
     pub fn check_op_sizes(&self, key_len: usize, value_len: Option<usize>, flags: u64) -> Result<()> {

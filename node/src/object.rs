@@ -510,33 +510,16 @@ impl NativeMap {
             return self.to_bytes(o, m, v, tid, vsz, "value");
         }
         let total = m.user_value_size().napi()?;
-        let stride = vsz.div_ceil(8) * 8;
-        let ncpu = total.checked_div(stride).unwrap_or(0);
+        let ncpu = rbpf_core::num_possible_cpus().napi()?;
         match v {
             Value::Bytes(b) if b.len() == total => Ok(b),
             Value::Array(items) => {
-                if items.len() != ncpu {
-                    return Err(napi_err(
-                        libc::EINVAL,
-                        format!("map '{}': per-CPU value needs {ncpu} entries (one per possible CPU), got {}", m.name(), items.len()),
-                    ));
-                }
-                let mut out = vec![0u8; total];
-                for (i, it) in items.into_iter().enumerate() {
-                    let b = self.to_bytes(o, m, it, tid, vsz, "value")?;
-                    if b.len() != vsz {
-                        return Err(napi_err(
-                            libc::EINVAL,
-                            format!(
-                                "map '{}': per-CPU value {i} is {} bytes, expected {vsz}",
-                                m.name(),
-                                b.len()
-                            ),
-                        ));
-                    }
-                    out[i * stride..i * stride + vsz].copy_from_slice(&b);
-                }
-                Ok(out)
+                let slots = items
+                    .into_iter()
+                    .map(|it| self.to_bytes(o, m, it, tid, vsz, "value"))
+                    .collect::<napi::Result<Vec<_>>>()?;
+                let refs: Vec<&[u8]> = slots.iter().map(Vec::as_slice).collect();
+                m.percpu_pack(&refs).napi()
             }
             // One value for every CPU.
             v => {
@@ -544,11 +527,7 @@ impl NativeMap {
                 if b.len() != vsz {
                     return Ok(b); // let the core report the size mismatch
                 }
-                let mut out = vec![0u8; total];
-                for i in 0..ncpu {
-                    out[i * stride..i * stride + vsz].copy_from_slice(&b);
-                }
-                Ok(out)
+                m.percpu_pack(&vec![b.as_slice(); ncpu]).napi()
             }
         }
     }
@@ -578,12 +557,9 @@ impl NativeMap {
         if !m.is_percpu() {
             return self.bytes_to_js(env, o, tid, bytes);
         }
-        let vsz = m.value_size() as usize;
-        let stride = vsz.div_ceil(8) * 8;
         let mut out = Vec::new();
-        for chunk in bytes.chunks(stride.max(1)) {
-            let slot = chunk.get(..vsz).unwrap_or(chunk).to_vec();
-            out.push(self.bytes_to_js(env, o, tid, slot)?);
+        for slot in m.percpu_slots(&bytes).napi()? {
+            out.push(self.bytes_to_js(env, o, tid, slot.to_vec())?);
         }
         napi::bindgen_prelude::Array::from_vec(env, out)?.into_unknown(env)
     }

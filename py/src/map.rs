@@ -115,10 +115,11 @@ impl OwnMap {
 struct Layout<'a> {
     key: Typed<'a>,
     value: Typed<'a>,
+    /// The core map, which knows the per-CPU slot layout.
+    map: &'a rbpf_core::Map,
     percpu: bool,
-    /// Per-CPU: (possible CPUs, stride of one CPU's slot).
+    /// Per-CPU: possible CPUs (for messages).
     ncpus: usize,
-    stride: usize,
 }
 
 fn is_bytes_like(obj: &Bound<'_, PyAny>) -> bool {
@@ -147,26 +148,9 @@ impl Layout<'_> {
                 self.value.what, self.ncpus
             )));
         };
-        if items.len() != self.ncpus {
-            return Err(Error::new(
-                libc::EINVAL,
-                format!(
-                    "{}: got {} per-CPU values, expected {} (one per possible CPU)",
-                    self.value.what,
-                    items.len(),
-                    self.ncpus
-                ),
-            ))
-            .py();
-        }
-        let mut out = vec![0u8; self.stride * self.ncpus];
-        for (cpu, item) in items.iter().enumerate() {
-            let b = self.value.encode(item, None)?;
-            let at = cpu * self.stride;
-            let n = b.len().min(self.stride);
-            out[at..at + n].copy_from_slice(&b[..n]);
-        }
-        Ok(out)
+        let slots = items.iter().map(|item| self.value.encode(item, None)).collect::<PyResult<Vec<_>>>()?;
+        let refs: Vec<&[u8]> = slots.iter().map(Vec::as_slice).collect();
+        self.map.percpu_pack(&refs).py()
     }
 
     fn decode_value<'py>(&self, py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
@@ -174,10 +158,8 @@ impl Layout<'_> {
             return self.value.decode(py, bytes);
         }
         let out = PyList::empty(py);
-        for cpu in 0..self.ncpus {
-            let at = cpu * self.stride;
-            let end = (at + self.value.size).min(bytes.len());
-            out.append(self.value.decode(py, &bytes[at.min(end)..end])?)?;
+        for slot in self.map.percpu_slots(bytes).py()? {
+            out.append(self.value.decode(py, slot)?)?;
         }
         Ok(out.into_any())
     }
@@ -277,9 +259,9 @@ impl Map {
                     size: m.value_size() as usize,
                     what: &value_what,
                 },
+                map: m,
                 percpu,
                 ncpus,
-                stride: (m.value_size() as usize).div_ceil(8) * 8,
             };
             f(m, &layout)
         })
