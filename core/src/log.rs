@@ -89,8 +89,7 @@ pub fn print(level: PrintLevel, msg: std::fmt::Arguments<'_>) {
             let saved = std::io::Error::last_os_error().raw_os_error();
             f(level, &text);
             if let Some(e) = saved {
-                // SAFETY: __errno_location returns this thread's errno slot.
-                unsafe { *libc::__errno_location() = e };
+                crate::sys::set_errno(e);
             }
         }
     }

@@ -382,3 +382,9 @@ mod tests {
         assert_eq!(e.errno(), libc::ENOENT);
     }
 }
+
+/// Set this thread's errno (the printer restores it around a user callback, as libbpf does).
+pub fn set_errno(e: i32) {
+    // SAFETY: __errno_location returns a valid pointer to this thread's errno.
+    unsafe { *libc::__errno_location() = e };
+}
